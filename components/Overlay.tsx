@@ -1,0 +1,78 @@
+import { useStore } from 'zustand';
+import type { OverlayController } from '../lib/overlay/controller';
+import { overlayStore } from '../lib/overlay/store';
+import { ArticleList } from './ArticleList';
+import { CandidateCard } from './CandidateCard';
+import { PreferenceScale } from './PreferenceScale';
+
+const SIDE_LABELS = ['A', 'B'] as const;
+
+/** The Loopdesk panel docked over the helpdesk: replies, their articles, and the annotations. */
+export function Overlay({ controller }: { controller: OverlayController }) {
+  const activeTicketId = useStore(overlayStore, (s) => s.activeTicketId);
+  const ticket = useStore(overlayStore, (s) => (s.activeTicketId ? s.tickets[s.activeTicketId] : undefined));
+  const collapsed = useStore(overlayStore, (s) => s.collapsed);
+  const pageProblem = useStore(overlayStore, (s) => s.pageProblem);
+
+  if (!activeTicketId && !pageProblem) return null;
+  if (collapsed) {
+    return (
+      <button type="button" className="ld-tab" onClick={() => overlayStore.setState({ collapsed: false })} aria-label="Open Loopdesk">
+        Loopdesk
+      </button>
+    );
+  }
+  const suggestion = ticket?.suggestion;
+  return (
+    <aside className="ld-panel" aria-label="Loopdesk suggestions" data-ticket-id={activeTicketId ?? ''}>
+      <header className="ld-head">
+        <strong>Loopdesk</strong>
+        {activeTicketId && <span className="ld-muted">#{activeTicketId}</span>}
+        <button type="button" className="ld-icon" onClick={() => overlayStore.setState({ collapsed: true })} aria-label="Collapse Loopdesk">
+          –
+        </button>
+      </header>
+      {pageProblem && <p className="ld-error" role="alert">{pageProblem}</p>}
+      {ticket?.status === 'loading' && <p className="ld-muted" role="status">Finding replies…</p>}
+      {ticket?.error && (
+        <div className="ld-error" role="alert">
+          {ticket.error}{' '}
+          {ticket.status === 'error' && (
+            <button type="button" onClick={() => controller.retry()}>
+              Retry
+            </button>
+          )}
+        </div>
+      )}
+      {suggestion && ticket && (
+        <>
+          <div className="ld-candidates">
+            {ticket.order.map((id, i) => {
+              const candidate = suggestion.candidates.find((c) => c.id === id)!;
+              const label = SIDE_LABELS[i] ?? String(i + 1);
+              return (
+                <CandidateCard
+                  key={id}
+                  label={label}
+                  candidate={candidate}
+                  articles={suggestion.articles}
+                  shortcut={`Alt+Shift+${i + 1}`}
+                  onInsert={() => controller.insert(id)}
+                  onCopy={() => void controller.copy(id)}
+                />
+              );
+            })}
+          </div>
+          {ticket.order.length === 2 && <PreferenceScale value={ticket.preference} onChoose={(c) => controller.prefer(c)} />}
+          {ticket.lastSent && (
+            <p className="ld-muted" role="status">
+              Reply sent — recorded as {ticket.lastSent.outcome.replace('_', ' ')}.
+            </p>
+          )}
+          <h2 className="ld-h2">Articles</h2>
+          <ArticleList articles={suggestion.articles} ratings={ticket.relevance} onRate={(id, label) => controller.rateArticle(id, label)} />
+        </>
+      )}
+    </aside>
+  );
+}

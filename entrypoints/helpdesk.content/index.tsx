@@ -1,0 +1,103 @@
+import { browser } from 'wxt/browser';
+import ReactDOM from 'react-dom/client';
+import { defineContentScript } from 'wxt/utils/define-content-script';
+import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
+import { Overlay } from '../../components/Overlay';
+import { HELPDESK_MATCHES } from '../../lib/helpdesks/matches';
+import { createZendeskAdapter } from '../../lib/helpdesks/zendesk/adapter';
+import { createOverlayController } from '../../lib/overlay/controller';
+import { overlayStore } from '../../lib/overlay/store';
+import './overlay.css';
+
+/** How often DOM changes may trigger a re-read of the active ticket. */
+const REFRESH_THROTTLE_MS = 150;
+
+export default defineContentScript({
+  matches: HELPDESK_MATCHES,
+  // Early, so that the capture-phase send listeners are in place before the helpdesk's own.
+  runAt: 'document_start',
+  cssInjectionMode: 'ui',
+  async main(ctx) {
+    const adapter = createZendeskAdapter();
+    const controller = createOverlayController(adapter, browser.runtime.getManifest().version);
+
+    // Every send path, seen before the helpdesk acts on it (and clears the composer).
+    ctx.addEventListener(
+      window,
+      'click',
+      (event) => {
+        if (!(event.target instanceof Element)) return;
+        const path = adapter.sendPathOfClick(event.target);
+        if (path) controller.onSend(path);
+      },
+      { capture: true },
+    );
+    ctx.addEventListener(
+      document,
+      'keydown',
+      (event) => {
+        if (adapter.isSendShortcut(event)) {
+          controller.onSend('shortcut');
+          return;
+        }
+        // Alt+Shift+1 / Alt+Shift+2 insert the left / right reply.
+        if (event.altKey && event.shiftKey && /^Digit[12]$/.test(event.code)) {
+          const state = overlayStore.getState();
+          const ticket = state.activeTicketId ? state.tickets[state.activeTicketId] : undefined;
+          const id = ticket?.order[Number(event.code.slice(-1)) - 1];
+          if (id) {
+            event.preventDefault();
+            controller.insert(id);
+          }
+        }
+      },
+      { capture: true },
+    );
+    ctx.addEventListener(
+      document,
+      'paste',
+      (event) => {
+        const composer = adapter.composer();
+        if (composer && event.target instanceof Node && composer.contains(event.target)) {
+          controller.onPaste(event.clipboardData?.getData('text/plain') ?? '');
+        }
+      },
+      { capture: true },
+    );
+
+    if (document.readyState === 'loading') {
+      await new Promise<void>((resolve) => document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }));
+    }
+
+    const ui = await createShadowRootUi(ctx, {
+      name: 'loopdesk-overlay',
+      position: 'inline',
+      anchor: 'body',
+      append: 'last',
+      onMount(container) {
+        const root = ReactDOM.createRoot(container);
+        root.render(<Overlay controller={controller} />);
+        return root;
+      },
+      onRemove(root) {
+        root?.unmount();
+      },
+    });
+    ui.mount();
+
+    // Helpdesks are single-page apps: follow in-app navigation and panes rendering late.
+    let scheduled: number | undefined;
+    const scheduleRefresh = () => {
+      if (scheduled) return;
+      scheduled = ctx.setTimeout(() => {
+        scheduled = undefined;
+        controller.refresh();
+      }, REFRESH_THROTTLE_MS);
+    };
+    const observer = new MutationObserver(scheduleRefresh);
+    observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-is-active'] });
+    ctx.onInvalidated(() => observer.disconnect());
+    ctx.addEventListener(window, 'wxt:locationchange', scheduleRefresh);
+    controller.refresh();
+  },
+});

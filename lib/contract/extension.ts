@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { AnnotationEvent } from './events';
+import { SuggestResponse } from './api';
+import { TicketContext } from './ticket';
+
+/** The user's own settings (below enterprise policy and tenant settings, which later issues add). */
+export const ExtensionSettings = z.object({
+  serverUrl: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8787'),
+  token: z.string().trim().default(''),
+});
+export type ExtensionSettings = z.infer<typeof ExtensionSettings>;
+
+/** Messages from content scripts, popup and options to the background worker. */
+export const BackgroundRequest = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('suggest'), context: TicketContext }),
+  z.object({ type: z.literal('record-event'), event: AnnotationEvent }),
+  z.object({ type: z.literal('sync-now') }),
+  z.object({ type: z.literal('status') }),
+]);
+export type BackgroundRequest = z.infer<typeof BackgroundRequest>;
+
+export const SyncStatus = z.object({
+  queued: z.int(),
+  quarantined: z.int(),
+  lastSyncAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+});
+export type SyncStatus = z.infer<typeof SyncStatus>;
+
+/** Every answer from the background has this shape, so callers always see errors as text. */
+export type BackgroundResponse<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface BackgroundReplies {
+  suggest: SuggestResponse;
+  'record-event': { queued: true };
+  'sync-now': SyncStatus;
+  status: SyncStatus;
+}
+
+/**
+ * Page-world bridge protocol: the content script dispatches a request event on the composer element;
+ * the main-world script answers synchronously with a response event on the same element. Payloads
+ * are JSON strings because objects do not cross between the isolated and main worlds.
+ */
+export const BRIDGE_REQUEST_EVENT = 'loopdesk:bridge-request';
+export const BRIDGE_RESPONSE_EVENT = 'loopdesk:bridge-response';
+
+export const BridgeRequest = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('getData') }),
+  z.object({ op: z.literal('insertText'), text: z.string().max(50_000) }),
+  z.object({ op: z.literal('setData'), text: z.string().max(50_000) }),
+]);
+export type BridgeRequest = z.infer<typeof BridgeRequest>;
+
+export const BridgeResponse = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.string() }),
+  z.object({ ok: z.literal(false), error: z.string() }),
+]);
+export type BridgeResponse = z.infer<typeof BridgeResponse>;

@@ -1,0 +1,6 @@
+/** The one contract shared by the extension and the server. */
+export * from './common';
+export * from './ticket';
+export * from './events';
+export * from './api';
+export * from './extension';

@@ -1,0 +1,48 @@
+import type { Helpdesk, SendPath, TicketContextInput } from '../contract';
+
+/**
+ * One helpdesk's DOM, behind the same questions. Features never touch raw selectors; every query is
+ * scoped to the active ticket because helpdesks keep several tickets mounted at once.
+ */
+export interface HelpdeskAdapter {
+  helpdesk: Helpdesk;
+  /** The active ticket's id, or null when the page shows no ticket. */
+  activeTicketId(): string | null;
+  /** Root element of the active ticket, or null (a selector miss). */
+  activePane(): Element | null;
+  /** What the copilot needs to know about the active ticket. */
+  readContext(): TicketContextInput | null;
+  /** The active ticket's reply editor (the element the main-world bridge talks through). */
+  composer(): HTMLElement | null;
+  /** Which send control a click landed on, if any. */
+  sendPathOfClick(target: Element): SendPath | null;
+  /** Whether a keydown is the helpdesk's send shortcut inside the active composer. */
+  isSendShortcut(event: KeyboardEvent): boolean;
+}
+
+/** Selectors are data: an ordered list of alternatives, the first that matches wins. */
+export type SelectorList = readonly string[];
+
+export function queryFirst<T extends Element = Element>(root: ParentNode, selectors: SelectorList): T | null {
+  for (const selector of selectors) {
+    const found = root.querySelector<T>(selector);
+    if (found) return found;
+  }
+  return null;
+}
+
+export function queryAll<T extends Element = Element>(root: ParentNode, selectors: SelectorList): T[] {
+  for (const selector of selectors) {
+    const found = root.querySelectorAll<T>(selector);
+    if (found.length) return Array.from(found);
+  }
+  return [];
+}
+
+export function closestAny(element: Element, selectors: SelectorList): Element | null {
+  for (const selector of selectors) {
+    const found = element.closest(selector);
+    if (found) return found;
+  }
+  return null;
+}

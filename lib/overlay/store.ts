@@ -1,0 +1,43 @@
+import { createStore } from 'zustand/vanilla';
+import type { InsertMethod, PreferenceChoice, RelevanceLabel, SuggestResponse } from '../contract';
+
+export interface TicketState {
+  ticketId: string;
+  status: 'loading' | 'ready' | 'error';
+  error?: string;
+  suggestion?: SuggestResponse;
+  /** Candidate ids in display order: [left, right]; randomized per suggestion and recorded. */
+  order: string[];
+  shownAt?: number;
+  /** How a candidate last got into the composer. */
+  used?: { candidateId: string; method: InsertMethod; at: number };
+  /** Candidate texts the agent copied, to recognise them when pasted. */
+  copied: { candidateId: string; text: string }[];
+  relevance: Record<string, RelevanceLabel>;
+  preference?: PreferenceChoice | 'both_unusable';
+  lastSent?: { outcome: string; at: number };
+}
+
+export interface OverlayState {
+  activeTicketId: string | null;
+  tickets: Record<string, TicketState>;
+  collapsed: boolean;
+  /** A problem with the page itself (e.g. the helpdesk's layout changed). */
+  pageProblem: string | null;
+}
+
+export const overlayStore = createStore<OverlayState>(() => ({
+  activeTicketId: null,
+  tickets: {},
+  collapsed: false,
+  pageProblem: null,
+}));
+
+export function updateTicket(ticketId: string, patch: Partial<TicketState> | ((t: TicketState) => Partial<TicketState>)) {
+  overlayStore.setState((state) => {
+    const current = state.tickets[ticketId];
+    if (!current) return state;
+    const next = typeof patch === 'function' ? patch(current) : patch;
+    return { tickets: { ...state.tickets, [ticketId]: { ...current, ...next } } };
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * Redaction applied before any ticket or reply text leaves the browser. Replaces personal data with
+ * typed placeholders so that text stays readable for retrieval and for datasets.
+ */
+const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu;
+const IBAN = /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g;
+const CARD_CANDIDATE = /\b(?:\d[ -]?){12,18}\d\b/g;
+const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g;
+const IPV6 = /\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){0,6}[0-9a-f]{1,4}\b/gi;
+const PHONE = /(?<![\w.])\+?\d[\d ().-]{6,}\d(?![\w.])/g;
+
+/** Luhn checksum, so that order numbers and the like are not mistaken for card numbers. */
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return digits.length >= 13 && sum % 10 === 0;
+}
+
+export function redact(text: string): string {
+  return text
+    .replace(EMAIL, '[email]')
+    .replace(IBAN, '[iban]')
+    .replace(CARD_CANDIDATE, (match) => (passesLuhn(match.replace(/\D/g, '')) ? '[card]' : match))
+    .replace(IPV4, '[ip]')
+    .replace(IPV6, '[ip]')
+    .replace(PHONE, (match) => (match.replace(/\D/g, '').length >= 7 ? '[phone]' : match));
+}

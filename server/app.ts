@@ -1,0 +1,142 @@
+import { Readable } from 'node:stream';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { z } from 'zod';
+import {
+  describeIssues,
+  EventBatchRequest,
+  MAX_BODY_BYTES,
+  RetrieveRequest,
+  SuggestRequest,
+  TokenCreateRequest,
+  type WhoAmI,
+} from '../lib/contract';
+import { authenticate, requireAgentIdentity, requireRole, type AuthEnv, type Principal } from './auth';
+import type { Database } from './db/client';
+import { ingestEvents } from './events';
+import { importJsonl } from './kb/import';
+import { retrieveLexical } from './retrieval/lexical';
+import { suggest, type Caller } from './suggest';
+import { createToken, ensureTenant } from './tenancy';
+
+export interface AppOptions {
+  database: Database;
+  /** Credential of the local CLI (from the data-dir lock file); absent when no CLI may connect. */
+  systemToken?: string;
+  /** Extra routes mounted before the API (the demo helpdesk). */
+  mount?: (app: Hono) => void;
+}
+
+type Env = AuthEnv;
+
+/** Largest KB import accepted over HTTP (the CLI streams files of any size when it owns the database). */
+const MAX_IMPORT_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** Parses a JSON body against a schema; a 400 names the zod path of every problem. */
+async function readJson<S extends z.ZodType>(
+  c: Context<Env>,
+  schema: S,
+): Promise<{ ok: true; data: z.infer<S> } | { ok: false; response: Response }> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    return { ok: false, response: c.json({ error: 'request body is not valid JSON' }, 400) };
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) return { ok: false, response: c.json({ error: describeIssues(parsed.error) }, 400) };
+  return { ok: true, data: parsed.data };
+}
+
+function callerOf(principal: Principal): Caller {
+  if (principal.kind !== 'token') throw new Error('route needs an agent identity');
+  return { tenantId: principal.tenantId, teamId: principal.teamId, agentId: principal.agentId };
+}
+
+export function createApp(options: AppOptions): Hono {
+  const { database } = options;
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    console.error(JSON.stringify({ level: 'error', msg: err.message, path: c.req.path, stack: err.stack }));
+    return c.json({ error: 'internal error' }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+
+  app.get('/healthz', async (c) => {
+    await database.query('select 1');
+    return c.json({ ok: true, database: database.kind });
+  });
+
+  options.mount?.(app);
+
+  const api = new Hono<Env>();
+  const limitBody = (maxSize: number) =>
+    bodyLimit({ maxSize, onError: (c) => c.json({ error: `request body is larger than ${maxSize} bytes` }, 413) });
+  api.use(authenticate(database.db, options.systemToken));
+  // KB imports stream and may be large; every other body is bounded.
+  api.use('*', async (c, next) =>
+    c.req.path.endsWith('/admin/kb/import') ? limitBody(MAX_IMPORT_BYTES)(c, next) : limitBody(MAX_BODY_BYTES)(c, next),
+  );
+
+  api.get('/me', requireAgentIdentity(), (c) => {
+    const p = c.get('principal');
+    if (p.kind !== 'token') throw new Error('unreachable');
+    const me: WhoAmI = { tenant: p.tenantSlug, team: p.teamSlug, agent: p.agentName, role: p.role };
+    return c.json(me);
+  });
+
+  api.post('/events', requireAgentIdentity(), async (c) => {
+    const body = await readJson(c, EventBatchRequest);
+    if (!body.ok) return body.response;
+    const results = await ingestEvents(database, callerOf(c.get('principal')), body.data.events);
+    return c.json({ results });
+  });
+
+  api.post('/retrieve', requireAgentIdentity(), async (c) => {
+    const body = await readJson(c, RetrieveRequest);
+    if (!body.ok) return body.response;
+    const chunks = await retrieveLexical(database, callerOf(c.get('principal')).tenantId, body.data.query, body.data.k);
+    return c.json({
+      results: chunks.map(({ articleId, chunkId, title, score, rank }) => ({ articleId, chunkId, title, score, rank })),
+    });
+  });
+
+  api.post('/suggest', requireAgentIdentity(), async (c) => {
+    const body = await readJson(c, SuggestRequest);
+    if (!body.ok) return body.response;
+    return c.json(await suggest(database, callerOf(c.get('principal')), body.data));
+  });
+
+  // Administration: what the `loopdesk` CLI calls when a server already holds the database.
+  api.post('/admin/tokens', requireRole('admin'), async (c) => {
+    const body = await readJson(c, TokenCreateRequest);
+    if (!body.ok) return body.response;
+    const principal = c.get('principal');
+    if (principal.kind === 'token' && principal.tenantSlug !== body.data.tenant) {
+      return c.json({ error: 'tenant: an admin can only create tokens in its own tenant' }, 403);
+    }
+    return c.json({ token: await createToken(database.db, body.data) });
+  });
+
+  api.post('/admin/kb/import', requireRole('admin'), async (c) => {
+    const principal = c.get('principal');
+    const format = c.req.query('format') ?? 'jsonl';
+    if (format !== 'jsonl') return c.json({ error: `format: unsupported format "${format}"` }, 400);
+    let tenantId: string;
+    if (principal.kind === 'system') {
+      const tenant = c.req.query('tenant');
+      if (!tenant) return c.json({ error: 'tenant: required query parameter' }, 400);
+      tenantId = await ensureTenant(database.db, tenant);
+    } else {
+      tenantId = principal.tenantId;
+    }
+    const stream = c.req.raw.body;
+    if (!stream) return c.json({ error: 'request body is empty' }, 400);
+    const summary = await importJsonl(database.db, tenantId, Readable.fromWeb(stream as never));
+    return c.json(summary);
+  });
+
+  app.route('/v1', api);
+  return app;
+}

@@ -1,0 +1,110 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Runs raw SQL and returns its rows (the same shape on PGlite and PostgreSQL). */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL connection string; when absent an embedded PGlite database is used. */
+  databaseUrl?: string;
+  /** Folder for PGlite's files; `memory://` for a throwaway database. */
+  dataDir?: string;
+  /** PostgreSQL schema to create and use (each test file gets its own). */
+  pgSchema?: string;
+}
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  const database = options.databaseUrl ? await openPostgres(options.databaseUrl, options.pgSchema) : await openPglite(options.dataDir ?? 'memory://');
+  await migrate(database);
+  return database;
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    query: async (text, params) => (await client.query(text, params as unknown[])).rows as never,
+    close: () => client.close(),
+  };
+}
+
+async function openPostgres(url: string, pgSchema?: string): Promise<Database> {
+  const { default: pg } = await import('pg');
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  if (pgSchema) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(pgSchema)) throw new Error(`invalid schema name ${pgSchema}`);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`create schema if not exists ${pgSchema}`);
+    await admin.end();
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(pgSchema ? { options: `-c search_path=${pgSchema}` } : {}),
+  });
+  // Fail fast with a clear message instead of on the first request.
+  await pool.query('select 1').catch((err: Error) => {
+    throw new Error(`cannot connect to PostgreSQL at DATABASE_URL: ${err.message}`);
+  });
+  const db = drizzle(pool, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'postgres',
+    query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
+    close: () => pool.end(),
+  };
+}
+
+interface Journal {
+  entries: { idx: number; tag: string }[];
+}
+
+/**
+ * Applies drizzle-kit's generated migrations in order, each in its own transaction, and names the
+ * failing statement on error (drizzle-kit's own migrate exits silently). Works unchanged on PGlite
+ * and PostgreSQL, in whatever schema the connection's search_path points at.
+ */
+export async function migrate(database: Database): Promise<void> {
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as Journal;
+  await database.query(
+    'create table if not exists loopdesk_migrations (tag text primary key, applied_at timestamptz not null default now())',
+  );
+  const applied = new Set((await database.query<{ tag: string }>('select tag from loopdesk_migrations')).map((r) => r.tag));
+  for (const entry of journal.entries.sort((a, b) => a.idx - b.idx)) {
+    if (applied.has(entry.tag)) continue;
+    const statements = readFileSync(join(MIGRATIONS_DIR, `${entry.tag}.sql`), 'utf8')
+      .split('--> statement-breakpoint')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    await database.db.transaction(async (tx) => {
+      for (const statement of statements) {
+        try {
+          await tx.execute(sql.raw(statement));
+        } catch (err) {
+          throw new Error(`migration ${entry.tag} failed at:\n${statement}\n${(err as Error).message}`);
+        }
+      }
+      await tx.execute(sql`insert into loopdesk_migrations (tag) values (${entry.tag})`);
+    });
+  }
+}

@@ -1,0 +1,162 @@
+import { sql } from 'drizzle-orm';
+import {
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** PostgreSQL's tsvector; only ever written by the database (generated column). */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const tenants = pgTable('tenants', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  createdAt: createdAt(),
+});
+
+export const teams = pgTable(
+  'teams',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    slug: text('slug').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('teams_tenant_slug').on(t.tenantId, t.slug)],
+);
+
+export const agents = pgTable(
+  'agents',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('agents_tenant_name').on(t.tenantId, t.name)],
+);
+
+/** Bearer tokens, stored as SHA-256 hashes; the plaintext is shown once at creation. */
+export const apiTokens = pgTable('api_tokens', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tokenHash: text('token_hash').notNull().unique(),
+  tenantId: uuid('tenant_id')
+    .notNull()
+    .references(() => tenants.id, { onDelete: 'cascade' }),
+  teamId: uuid('team_id')
+    .notNull()
+    .references(() => teams.id, { onDelete: 'cascade' }),
+  agentId: uuid('agent_id')
+    .notNull()
+    .references(() => agents.id, { onDelete: 'cascade' }),
+  role: text('role', { enum: ['agent', 'lead', 'admin'] }).notNull(),
+  createdAt: createdAt(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
+export const kbArticles = pgTable(
+  'kb_articles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    /** The article's own id from the import source. */
+    externalId: text('external_id').notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    url: text('url'),
+    locale: text('locale'),
+    /** Hash of the imported fields, so a re-import can tell unchanged articles apart. */
+    contentHash: text('content_hash').notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('kb_articles_tenant_external').on(t.tenantId, t.externalId)],
+);
+
+/** Articles split at section headings; the title is carried into every chunk's searchable text. */
+export const kbChunks = pgTable(
+  'kb_chunks',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    /** `<externalId>#<ordinal>`: stable across re-imports of an unchanged article. */
+    chunkId: text('chunk_id').notNull(),
+    articleId: uuid('article_id')
+      .notNull()
+      .references(() => kbArticles.id, { onDelete: 'cascade' }),
+    ordinal: integer('ordinal').notNull(),
+    heading: text('heading'),
+    content: text('content').notNull(),
+    searchText: text('search_text').notNull(),
+    tsv: tsvector('tsv')
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('english', search_text)`),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.chunkId] }),
+    index('kb_chunks_tsv').using('gin', t.tsv),
+    index('kb_chunks_article').on(t.articleId),
+  ],
+);
+
+/** Every suggestion served, so that annotation events can be joined to what the agent saw. */
+export const suggestions = pgTable(
+  'suggestions',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    teamId: uuid('team_id').notNull(),
+    agentId: uuid('agent_id').notNull(),
+    helpdesk: text('helpdesk').notNull(),
+    ticketId: text('ticket_id').notNull(),
+    context: jsonb('context').notNull(),
+    experiment: jsonb('experiment'),
+    candidates: jsonb('candidates').notNull(),
+    articles: jsonb('articles').notNull(),
+    latencyMs: integer('latency_ms').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('suggestions_tenant_created').on(t.tenantId, t.createdAt)],
+);
+
+/** Append-only annotation events; `id` is the client's UUIDv7 and the idempotency key. */
+export const events = pgTable(
+  'events',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    teamId: uuid('team_id').notNull(),
+    agentId: uuid('agent_id').notNull(),
+    type: text('type').notNull(),
+    helpdesk: text('helpdesk').notNull(),
+    ticketId: text('ticket_id').notNull(),
+    suggestionId: uuid('suggestion_id').notNull(),
+    experimentKey: text('experiment_key'),
+    experimentArm: text('experiment_arm'),
+    /** The whole validated event, with tenant and agent from the token. */
+    payload: jsonb('payload').notNull(),
+    clientCreatedAt: timestamp('client_created_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('events_tenant_type_received').on(t.tenantId, t.type, t.receivedAt),
+    index('events_suggestion').on(t.suggestionId),
+  ],
+);

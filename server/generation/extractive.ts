@@ -1,0 +1,93 @@
+import type { Candidate, SuggestedArticle } from '../../lib/contract';
+import { tokenize } from '../retrieval/query';
+
+/** A generation profile; experiments choose between them as arms. */
+export interface ExtractiveProfile {
+  arm: string;
+  /** How many articles the reply draws on. */
+  articles: number;
+  /** Sentences taken from the best article; the others contribute one each. */
+  leadSentences: number;
+}
+
+export const EXTRACTIVE_PROFILES: readonly [ExtractiveProfile, ExtractiveProfile] = [
+  { arm: 'A', articles: 2, leadSentences: 2 },
+  { arm: 'B', articles: 3, leadSentences: 1 },
+];
+
+export const EXTRACTIVE_MODEL = 'extractive-v1';
+
+export interface ArticleText extends SuggestedArticle {
+  content: string;
+}
+
+/** Words too common to say anything about relevance when scoring sentences. */
+const STOPWORDS = new Set(
+  'a an and are as at be but by can do does for from have how i if in is it me my of on or our so that the this to was we what when where which who why will with you your'.split(
+    ' ',
+  ),
+);
+
+function stem(token: string): string {
+  return token.length > 4 ? token.replace(/(ing|ed|es|s)$/, '') : token;
+}
+
+function contentTerms(text: string): Set<string> {
+  return new Set(tokenize(text).filter((t) => !STOPWORDS.has(t)).map(stem));
+}
+
+/** Splits article text into sentences, dropping Markdown list markers and very short fragments. */
+export function sentences(text: string): string[] {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .split(/\n+|(?<=[.!?])\s+(?=[A-Z0-9"(])/)
+    .map((s) => s.replace(/^\s*(?:[-*•]|\d+[.)])\s+/, '').trim())
+    .filter((s) => s.split(/\s+/).length >= 4);
+}
+
+function rankSentences(content: string, queryTerms: Set<string>): string[] {
+  const scored = sentences(content).map((sentence, position) => {
+    const terms = contentTerms(sentence);
+    let overlap = 0;
+    for (const t of terms) if (queryTerms.has(t)) overlap++;
+    return { sentence, position, score: overlap / Math.sqrt(terms.size + 1) };
+  });
+  // Best first; ties keep the article's own order so replies read naturally.
+  return scored.sort((a, b) => b.score - a.score || a.position - b.position).map((s) => s.sentence);
+}
+
+function ensurePeriod(sentence: string): string {
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+/**
+ * Composes a cited reply from the top articles, deterministically and without any model, so that
+ * Loopdesk works offline. Each sentence is followed by the `[n]` of the article it came from.
+ */
+export function composeExtractive(
+  query: string,
+  articles: ArticleText[],
+  profile: ExtractiveProfile,
+  candidateId: string,
+): Candidate {
+  const queryTerms = contentTerms(query);
+  const used = articles.slice(0, profile.articles);
+  const lines: string[] = [];
+  const citations: number[] = [];
+  used.forEach((article, i) => {
+    const picked = rankSentences(article.content, queryTerms).slice(0, i === 0 ? profile.leadSentences : 1);
+    if (picked.length === 0) return;
+    lines.push(`${picked.map(ensurePeriod).join(' ')} [${article.n}]`);
+    citations.push(article.n);
+  });
+  const body = lines.length
+    ? lines.join('\n\n')
+    : "I'm looking into this for you and will get back to you shortly with the details.";
+  return {
+    id: candidateId,
+    arm: profile.arm,
+    model: EXTRACTIVE_MODEL,
+    text: `Hi there,\n\n${body}\n\nLet me know if there is anything else I can help with.`,
+    citations,
+  };
+}

@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from './app';
+import { type ServerConfig, PROJECT_ROOT } from './config';
+import { openDatabase, type Database } from './db/client';
+import { acquireLock, newSystemToken, updateLock } from './runtime';
+import { seedDemo } from './demo-seed';
+import { createDemoApp } from '../demo/routes';
+import { loadDemoTickets } from '../demo/tickets';
+
+export interface RunningServer {
+  url: string;
+  database: Database;
+  /** The demo agent's token when started with the demo. */
+  demoToken?: string;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  /** Mount the demo helpdesk at /demo and seed the demo tenant, KB and agent. */
+  demo?: boolean;
+  /** PostgreSQL schema (tests give each file its own). */
+  pgSchema?: string;
+}
+
+export const DEMO_ASSETS_DIR = join(PROJECT_ROOT, '.output', 'demo');
+
+export async function startServer(config: ServerConfig, options: ServeOptions = {}): Promise<RunningServer> {
+  const releaseLock = config.databaseUrl ? () => {} : acquireLock(config.dataDir);
+  let database: Database;
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: options.pgSchema });
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+  const systemToken = newSystemToken();
+  let demoToken: string | undefined;
+  if (options.demo) {
+    if (!existsSync(join(DEMO_ASSETS_DIR, 'app.js'))) {
+      console.warn(`demo assets missing in ${DEMO_ASSETS_DIR}: run \`npm run build\` first`);
+    }
+    demoToken = await seedDemo(database, demoTokenFile(config));
+  }
+  const app = createApp({
+    database,
+    systemToken: config.databaseUrl ? undefined : systemToken,
+    mount: options.demo
+      ? (root) => root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }))
+      : undefined,
+  });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (!config.databaseUrl) updateLock(config.dataDir, { url, systemToken });
+  let closed = false;
+  return {
+    url,
+    database,
+    demoToken,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+      releaseLock();
+    },
+  };
+}
+
+/**
+ * The demo token is kept in plaintext in the data directory so that `npm start` prints the same token
+ * every time; it is a demo convenience only (real tokens are stored hashed and shown once).
+ */
+function demoTokenFile(config: ServerConfig): string {
+  return join(config.dataDir, 'demo-token.txt');
+}

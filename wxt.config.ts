@@ -1,0 +1,24 @@
+import { defineConfig } from 'wxt';
+
+/**
+ * Public half of the development signing key. It pins the extension id
+ * (nkijplgmibanljkegkjkejpfabaklpdd) for unpacked builds, which enterprise policy and the e2e tests
+ * address the extension by. Organisations that self-distribute replace it with their own key.
+ */
+const DEV_MANIFEST_KEY =
+  'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA0bux+6SIrgI5cj9L4q6YpfzmkxG8eGP0glqj4u0wjvpmcikZtodGwQ5fda17PCs7v2UY5o1RhGZeafpcj6RrzcPqw9tqkn6NdFsUUqf2ltQGgP0RAOtritnb8/iVbyYRO72cg+fpC2sW35NR1kI6w0xgc1dd+jzUdYawAZBJa6nmxBo3kTOQ7OFKbQBxjCovSMSeWWUyfHH7pAHRZTww8mFX8MSNX2cukw3WTsFI/J/BUZ86ocUCDGymFSvQnv4uRCYMxFEmfhs8EGFCfKp0aww8wNv6+NKWY93raQJ57/32lbUkvVDC6/yItjyBQFfaGn4huAwlkRkDRdOuQ3Xp+wIDAQAB';
+
+export default defineConfig({
+  modules: ['@wxt-dev/module-react'],
+  // Explicit imports everywhere: extension code is also imported by the server and by plain vitest.
+  imports: false,
+  manifest: {
+    name: 'Loopdesk',
+    description: 'Suggested replies and in-workflow feedback for support agents.',
+    key: DEV_MANIFEST_KEY,
+    permissions: ['storage', 'alarms'],
+    // The backend the background worker talks to; other hosts are requested at run time.
+    host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],
+    optional_host_permissions: ['https://*/*', 'http://*/*'],
+  },
+});
