@@ -93,6 +93,9 @@ export async function migrate(database: Database): Promise<void> {
   for (const entry of journal.entries.sort((a, b) => a.idx - b.idx)) {
     if (applied.has(entry.tag)) continue;
     const statements = readFileSync(join(MIGRATIONS_DIR, `${entry.tag}.sql`), 'utf8')
+      // drizzle-kit qualifies references with "public"; dropping it lets the same migrations build
+      // the schema in whatever schema search_path names (each PostgreSQL test file has its own).
+      .replaceAll('"public".', '')
       .split('--> statement-breakpoint')
       .map((s) => s.trim())
       .filter(Boolean);

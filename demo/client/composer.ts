@@ -1,0 +1,33 @@
+import { Bold, ClassicEditor, Essentials, Italic, Link, List, Paragraph } from 'ckeditor5';
+
+export const COMPOSER_TEST_ID = 'omnicomposer-rich-text-ckeditor';
+
+/**
+ * A CKEditor 5 ClassicEditor like Zendesk's reply composer. `host` is replaced by the editor UI.
+ * `onSubmitKey` runs on Ctrl+Enter (Cmd+Enter on macOS: CKEditor maps Ctrl to Cmd there); the
+ * keystroke is consumed so the editor does not also insert a line break.
+ */
+export async function createComposer(host: HTMLElement, onSubmitKey: () => void): Promise<ClassicEditor> {
+  const editor = await ClassicEditor.create({
+    attachTo: host,
+    licenseKey: 'GPL',
+    plugins: [Essentials, Paragraph, Bold, Italic, Link, List],
+    toolbar: {
+      items: ['bold', 'italic', 'link', '|', 'bulletedList', 'numberedList', '|', 'undo', 'redo'],
+      shouldNotGroupWhenFull: false,
+    },
+    link: { defaultProtocol: 'https://' },
+    root: { placeholder: 'Public reply' },
+  });
+  // A plain DOM attribute on the editable would be dropped when CKEditor re-renders it.
+  const view = editor.editing.view;
+  view.change((writer) => {
+    const root = view.document.getRoot();
+    if (root) writer.setAttribute('data-test-id', COMPOSER_TEST_ID, root);
+  });
+  editor.keystrokes.set('Ctrl+Enter', (_data, cancel) => {
+    onSubmitKey();
+    cancel();
+  });
+  return editor;
+}
