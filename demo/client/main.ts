@@ -20,11 +20,11 @@ interface OpenTicket {
 
 class Workspace {
   private readonly open = new Map<number, OpenTicket>();
-  private readonly navList = h('ul', { class: 'ld-view-list' });
-  private readonly viewCount = h('span', { class: 'ld-view-count' });
-  private readonly tabs = h('div', { class: 'ld-tabs', role: 'navigation', 'aria-label': 'Open tickets' });
-  private readonly main = h('main', { class: 'ld-main' });
-  private readonly message = h('div', { class: 'ld-message', hidden: true });
+  private readonly navList = h('ul', { class: 'dh-view-list' });
+  private readonly viewCount = h('span', { class: 'dh-view-count' });
+  private readonly tabs = h('div', { class: 'dh-tabs', role: 'navigation', 'aria-label': 'Open tickets' });
+  private readonly main = h('main', { class: 'dh-main' });
+  private readonly message = h('div', { class: 'dh-message', hidden: true });
   private summaries: DemoTicketSummary[] = [];
   private activeId: number | null = null;
   private clock = 0;
@@ -34,34 +34,34 @@ class Workspace {
     root.replaceChildren(
       h(
         'div',
-        { class: 'ld-app' },
+        { class: 'dh-app' },
         h(
           'div',
-          { class: 'ld-rail', 'aria-hidden': 'true' },
-          h('div', { class: 'ld-logo' }, 'L'),
-          h('div', { class: 'ld-rail-item ld-rail-item--active' }, '☰'),
+          { class: 'dh-rail', 'aria-hidden': 'true' },
+          h('div', { class: 'dh-logo' }, 'L'),
+          h('div', { class: 'dh-rail-item dh-rail-item--active' }, '☰'),
         ),
         h(
           'nav',
-          { class: 'ld-views', 'aria-label': 'Ticket views' },
-          h('div', { class: 'ld-views-title' }, 'Views'),
-          h('div', { class: 'ld-view-name' }, 'All tickets', this.viewCount),
+          { class: 'dh-views', 'aria-label': 'Ticket views' },
+          h('div', { class: 'dh-views-title' }, 'Views'),
+          h('div', { class: 'dh-view-name' }, 'All tickets', this.viewCount),
           this.navList,
         ),
         h(
           'div',
-          { class: 'ld-workspace' },
+          { class: 'dh-workspace' },
           h(
             'header',
-            { class: 'ld-header' },
+            { class: 'dh-header' },
             this.tabs,
-            h('div', { class: 'ld-header-tools' }, h('span', { class: 'ld-agent', title: 'Demo Agent' }, 'DA')),
+            h('div', { class: 'dh-header-tools' }, h('span', { class: 'dh-agent', title: 'Demo Agent' }, 'DA')),
           ),
-          h('div', { class: 'ld-main-wrap' }, this.main, this.message),
+          h('div', { class: 'dh-main-wrap' }, this.main, this.message),
         ),
       ),
     );
-    root.classList.remove('ld-boot');
+    root.classList.remove('dh-boot');
     root.removeAttribute('aria-busy');
 
     // Ordinary bubble-phase handlers, as a third-party app would have.
@@ -104,14 +104,14 @@ class Workspace {
             {
               href: ticketPath(ticket.id),
               'data-ticket-id': ticket.id,
-              class: ticket.id === this.activeId ? 'ld-view-row is-active' : 'ld-view-row',
+              class: ticket.id === this.activeId ? 'dh-view-row is-active' : 'dh-view-row',
             },
-            h('span', { class: `${statusClass(ticket.status)} ld-status--short`, title: capitalize(ticket.status) }, ticket.status.charAt(0).toUpperCase()),
+            h('span', { class: `${statusClass(ticket.status)} dh-status--short`, title: capitalize(ticket.status) }, ticket.status.charAt(0).toUpperCase()),
             h(
               'span',
-              { class: 'ld-view-row-text' },
-              h('span', { class: 'ld-view-row-subject' }, ticket.subject),
-              h('span', { class: 'ld-view-row-meta' }, `#${ticket.id} · ${ticket.requesterName} · ${relativeTime(ticket.updatedAt)}`),
+              { class: 'dh-view-row-text' },
+              h('span', { class: 'dh-view-row-subject' }, ticket.subject),
+              h('span', { class: 'dh-view-row-meta' }, `#${ticket.id} · ${ticket.requesterName} · ${relativeTime(ticket.updatedAt)}`),
             ),
           ),
         ),
@@ -172,15 +172,15 @@ class Workspace {
     const pane = new TicketPane(ticket, this.main, { ticketUpdated: (updated) => this.ticketUpdated(updated) });
     const tab = h(
       'div',
-      { 'data-test-id': 'header-tab', 'data-entity-id': ticket.id, class: 'ld-tab', tabindex: '0', role: 'link' },
-      h('span', { class: `ld-status-dot ld-status-dot--${ticket.status}`, 'aria-hidden': 'true' }),
+      { 'data-test-id': 'header-tab', 'data-entity-id': ticket.id, class: 'dh-tab', tabindex: '0', role: 'link' },
+      h('span', { class: `dh-status-dot dh-status-dot--${ticket.status}`, 'aria-hidden': 'true' }),
       h(
         'div',
-        { class: 'ld-tab-text' },
-        h('div', { 'data-test-id': 'header-tab-title', class: 'ld-tab-title' }, ticket.subject),
-        h('div', { 'data-test-id': 'header-tab-subtitle', class: 'ld-tab-subtitle' }, `#${ticket.id}`),
+        { class: 'dh-tab-text' },
+        h('div', { 'data-test-id': 'header-tab-title', class: 'dh-tab-title' }, ticket.subject),
+        h('div', { 'data-test-id': 'header-tab-subtitle', class: 'dh-tab-subtitle' }, `#${ticket.id}`),
       ),
-      h('button', { type: 'button', 'data-test-id': 'close-button', class: 'ld-tab-close', 'aria-label': 'Close tab' }, '×'),
+      h('button', { type: 'button', 'data-test-id': 'close-button', class: 'dh-tab-close', 'aria-label': 'Close tab' }, '×'),
     );
     this.tabs.append(tab);
     this.open.set(ticket.id, { pane, tab, lastActive: ++this.clock });
@@ -248,8 +248,8 @@ class Workspace {
 
   private ticketUpdated(ticket: DemoApiTicket): void {
     const tab = this.open.get(ticket.id)?.tab;
-    const dot = tab?.querySelector('.ld-status-dot');
-    if (dot) dot.className = `ld-status-dot ld-status-dot--${ticket.status}`;
+    const dot = tab?.querySelector('.dh-status-dot');
+    if (dot) dot.className = `dh-status-dot dh-status-dot--${ticket.status}`;
     const row = this.summaries.find((summary) => summary.id === ticket.id);
     if (row) {
       row.status = ticket.status;

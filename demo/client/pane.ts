@@ -22,16 +22,16 @@ export function renderComment(comment: DemoApiComment): HTMLElement {
   const iso = Number.isNaN(when.getTime()) ? comment.createdAt : when.toISOString();
   return h(
     'article',
-    { 'data-comment-id': comment.id, class: `ld-event ld-event--${comment.author}` },
-    h('div', { class: 'ld-avatar', 'aria-hidden': 'true' }, initials(comment.authorName)),
+    { 'data-comment-id': comment.id, class: `dh-event dh-event--${comment.author}` },
+    h('div', { class: 'dh-avatar', 'aria-hidden': 'true' }, initials(comment.authorName)),
     h(
       'div',
-      { class: 'ld-event-main' },
+      { class: 'dh-event-main' },
       h(
         'div',
-        { class: 'ld-event-head' },
-        h('div', { 'data-test-id': 'omni-log-item-sender', class: 'ld-sender' }, comment.authorName),
-        comment.author === 'agent' ? h('span', { class: 'ld-event-kind' }, 'Public reply') : null,
+        { class: 'dh-event-head' },
+        h('div', { 'data-test-id': 'omni-log-item-sender', class: 'dh-sender' }, comment.authorName),
+        comment.author === 'agent' ? h('span', { class: 'dh-event-kind' }, 'Public reply') : null,
         h('time', { datetime: iso, title: iso }, formatTime(comment.createdAt)),
       ),
       // Plain text only: h() sets textContent, never HTML.
@@ -41,7 +41,7 @@ export function renderComment(comment: DemoApiComment): HTMLElement {
 }
 
 export function statusClass(status: DemoStatus): string {
-  return `ld-status ld-status--${status}`;
+  return `dh-status dh-status--${status}`;
 }
 
 export class TicketPane {
@@ -69,11 +69,11 @@ export class TicketPane {
     this.ticket = ticket;
 
     this.badge = h('div', { 'data-cy-test-id': 'status-badge-state', class: statusClass(ticket.status) }, ticket.status);
-    this.log = h('div', { 'data-test-id': 'omni-log-container', class: 'ld-log', role: 'log', 'aria-label': 'Conversation' });
+    this.log = h('div', { 'data-test-id': 'omni-log-container', class: 'dh-log', role: 'log', 'aria-label': 'Conversation' });
     for (const comment of ticket.comments) this.log.append(renderComment(comment));
 
-    const editorHost = h('div', { class: 'ld-editor-host' });
-    this.submitButton = h('button', { type: 'button', 'data-test-id': 'submit_button-button', class: 'ld-submit' });
+    const editorHost = h('div', { class: 'dh-editor-host' });
+    this.submitButton = h('button', { type: 'button', 'data-test-id': 'submit_button-button', class: 'dh-submit' });
     this.menuButton = h(
       'button',
       {
@@ -82,21 +82,21 @@ export class TicketPane {
         'aria-haspopup': 'menu',
         'aria-expanded': 'false',
         'aria-label': 'Choose a status to submit as',
-        class: 'ld-submit-menu-button',
+        class: 'dh-submit-menu-button',
       },
       '▾',
     );
-    this.menu = h('ul', { role: 'menu', 'data-garden-id': 'dropdowns.menu', class: 'ld-menu', hidden: true });
+    this.menu = h('ul', { role: 'menu', 'data-garden-id': 'dropdowns.menu', class: 'dh-menu', hidden: true });
     for (const status of SUBMIT_STATUSES) {
       const item = h(
         'li',
-        { role: 'menuitem', 'data-garden-id': 'menus.item', 'data-status': status, tabindex: '-1', class: 'ld-menu-item' },
-        h('span', { class: `ld-status-dot ld-status-dot--${status}`, 'aria-hidden': 'true' }),
+        { role: 'menuitem', 'data-garden-id': 'menus.item', 'data-status': status, tabindex: '-1', class: 'dh-menu-item' },
+        h('span', { class: `dh-status-dot dh-status-dot--${status}`, 'aria-hidden': 'true' }),
         `Submit as ${capitalize(status)}`,
       );
       this.menu.append(item);
     }
-    this.notice = h('div', { class: 'ld-notice', role: 'status', 'aria-live': 'polite' });
+    this.notice = h('div', { class: 'dh-notice', role: 'status', 'aria-live': 'polite' });
 
     const requester = ticket.requester;
     this.root = h(
@@ -109,62 +109,62 @@ export class TicketPane {
       },
       h(
         'aside',
-        { class: 'ld-props', 'aria-label': 'Ticket properties' },
+        { class: 'dh-props', 'aria-label': 'Ticket properties' },
         field(
           'Requester',
           h(
             'div',
-            { class: 'ld-requester' },
-            h('div', { class: 'ld-avatar ld-avatar--customer', 'aria-hidden': 'true' }, initials(requester.name)),
+            { class: 'dh-requester' },
+            h('div', { class: 'dh-avatar dh-avatar--customer', 'aria-hidden': 'true' }, initials(requester.name)),
             h(
               'div',
-              { 'data-test-id': 'ticket-system-field-requester-select', class: 'ld-requester-select' },
-              h('span', { class: 'ld-requester-name', title: requester.name }, requester.name),
+              { 'data-test-id': 'ticket-system-field-requester-select', class: 'dh-requester-select' },
+              h('span', { class: 'dh-requester-name', title: requester.name }, requester.name),
               ' ',
-              h('span', { class: 'ld-requester-email', title: requester.email }, requester.email),
+              h('span', { class: 'dh-requester-email', title: requester.email }, requester.email),
             ),
           ),
         ),
-        field('Assignee', h('div', { class: 'ld-value' }, 'Demo Agent')),
+        field('Assignee', h('div', { class: 'dh-value' }, 'Demo Agent')),
         field(
           'Tags',
           h(
             'div',
-            { 'data-test-id': 'ticket-fields-tags', class: 'ld-tags' },
-            ...ticket.tags.map((tag) => h('span', { 'data-test-id': 'ticket-system-field-tags-item-selected', class: 'ld-tag' }, tag)),
+            { 'data-test-id': 'ticket-fields-tags', class: 'dh-tags' },
+            ...ticket.tags.map((tag) => h('span', { 'data-test-id': 'ticket-system-field-tags-item-selected', class: 'dh-tag' }, tag)),
           ),
         ),
-        field('Priority', h('div', { class: `ld-value ld-priority ld-priority--${ticket.priority}` }, capitalize(ticket.priority))),
-        field('Language', h('div', { class: 'ld-value' }, ticket.locale)),
+        field('Priority', h('div', { class: `dh-value dh-priority dh-priority--${ticket.priority}` }, capitalize(ticket.priority))),
+        field('Language', h('div', { class: 'dh-value' }, ticket.locale)),
       ),
       h(
         'section',
-        { class: 'ld-conversation', 'aria-label': `Ticket #${ticket.id}` },
+        { class: 'dh-conversation', 'aria-label': `Ticket #${ticket.id}` },
         h(
           'div',
-          { class: 'ld-omni-header' },
+          { class: 'dh-omni-header' },
           h('input', {
             'data-test-id': 'omni-header-subject',
-            class: 'ld-subject',
+            class: 'dh-subject',
             value: ticket.subject,
             readonly: true,
             'aria-label': 'Subject',
           }),
-          h('div', { class: 'ld-omni-meta' }, this.badge, h('span', { class: 'ld-ticket-number' }, `#${ticket.id}`)),
+          h('div', { class: 'dh-omni-meta' }, this.badge, h('span', { class: 'dh-ticket-number' }, `#${ticket.id}`)),
         ),
         this.log,
         h(
           'div',
-          { 'data-test-id': 'editor-view', class: 'ld-editor-view' },
-          h('div', { class: 'ld-channel' }, h('span', { class: 'ld-channel-dot', 'aria-hidden': 'true' }), 'Public reply · ', requester.name),
-          h('div', { 'data-test-id': 'ticket-rich-text-editor', class: 'ld-rich-text' }, editorHost),
+          { 'data-test-id': 'editor-view', class: 'dh-editor-view' },
+          h('div', { class: 'dh-channel' }, h('span', { class: 'dh-channel-dot', 'aria-hidden': 'true' }), 'Public reply · ', requester.name),
+          h('div', { 'data-test-id': 'ticket-rich-text-editor', class: 'dh-rich-text' }, editorHost),
         ),
       ),
       h(
         'footer',
-        { class: 'ld-pane-footer' },
+        { class: 'dh-pane-footer' },
         this.notice,
-        h('div', { class: 'ld-submit-group' }, this.submitButton, this.menuButton, this.menu),
+        h('div', { class: 'dh-submit-group' }, this.submitButton, this.menuButton, this.menu),
       ),
     );
     this.refreshStatus();
@@ -321,7 +321,7 @@ export class TicketPane {
 
   private showNotice(text: string, isError = false): void {
     this.notice.textContent = text;
-    this.notice.classList.toggle('ld-notice--error', isError);
+    this.notice.classList.toggle('dh-notice--error', isError);
   }
 
   async submit(status: DemoSubmitStatus): Promise<void> {
@@ -367,5 +367,5 @@ export class TicketPane {
 }
 
 function field(label: string, value: HTMLElement): HTMLElement {
-  return h('div', { class: 'ld-field' }, h('div', { class: 'ld-label' }, label), value);
+  return h('div', { class: 'dh-field' }, h('div', { class: 'dh-label' }, label), value);
 }

@@ -36,8 +36,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 async function openPglite(dataDir: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
+  let location = dataDir;
+  if (!dataDir.startsWith('memory://')) {
+    // PGlite's own files go in a subfolder, beside the lock and the demo token.
+    location = join(dataDir, 'pgdata');
+    mkdirSync(location, { recursive: true });
+  }
+  const client = await PGlite.create(location);
   const db = drizzle(client, { schema }) as unknown as Db;
   return {
     db,

@@ -41,7 +41,13 @@ export function sentences(text: string): string[] {
   return text
     .replace(/\r\n?/g, '\n')
     .split(/\n+|(?<=[.!?])\s+(?=[A-Z0-9"(])/)
-    .map((s) => s.replace(/^\s*(?:[-*•]|\d+[.)])\s+/, '').trim())
+    .map((s) =>
+      s
+        .replace(/^\s*(?:[-*•]|\d+[.)])\s+/, '')
+        // Markdown emphasis and code marks would show up literally in a plain-text reply.
+        .replace(/(\*\*|__|`)/g, '')
+        .trim(),
+    )
     .filter((s) => s.split(/\s+/).length >= 4);
 }
 
