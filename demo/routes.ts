@@ -107,7 +107,7 @@ function shellHtml(base: string): string {
 <script type="module" src="${b}/assets/app.js"></script>
 </head>
 <body>
-<div id="app" class="ld-boot" aria-busy="true">Loading the agent workspace…</div>
+<div id="app" class="dh-boot" aria-busy="true">Loading the agent workspace…</div>
 <noscript>The demo helpdesk needs JavaScript.</noscript>
 </body>
 </html>

@@ -7,7 +7,9 @@ const IBAN = /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g;
 const CARD_CANDIDATE = /\b(?:\d[ -]?){12,18}\d\b/g;
 const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g;
 const IPV6 = /\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){0,6}[0-9a-f]{1,4}\b/gi;
-const PHONE = /(?<![\w.])\+?\d[\d ().-]{6,}\d(?![\w.])/g;
+/** International (+…) numbers, or groups separated by spaces, dots or dashes: a bare digit run is more
+ * often an order or ticket number than a phone number. */
+const PHONE = /(?<![\w.-])(?:\+\d[\d ().-]{6,}\d|\(?\d{2,4}\)?[ .-]\d{2,4}[ .-]\d{3,5}(?:[ .-]\d{2,5})?)(?![\w-]|\.\d)/g;
 
 /** Luhn checksum, so that order numbers and the like are not mistaken for card numbers. */
 export function passesLuhn(digits: string): boolean {

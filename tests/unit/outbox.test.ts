@@ -1,0 +1,110 @@
+import 'fake-indexeddb/auto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AnnotationEvent } from '../../lib/contract';
+import { enqueue, openOutboxDb, type OutboxDb } from '../../lib/outbox/db';
+import { backoffMs, createSyncEngine } from '../../lib/outbox/sync';
+import { sampleEvent } from '../support/events';
+
+const SUGGESTION = '0195f1a2-0000-4000-8000-000000000000';
+
+/** A stand-in for /v1/events over real HTTP whose answers each test scripts. */
+let respond: (events: { id: string }[], res: ServerResponse) => void;
+const received: string[][] = [];
+let http: Server;
+let url: string;
+
+beforeAll(async () => {
+  http = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const { events } = JSON.parse(body) as { events: { id: string }[] };
+      received.push(events.map((e) => e.id));
+      respond(events, res);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => http.close(resolve)));
+
+let db: OutboxDb;
+let clock = 1_000_000;
+beforeEach(async () => {
+  db = openOutboxDb(`outbox-${Math.random()}`);
+  received.length = 0;
+  clock = 1_000_000;
+});
+
+const engineFor = (db: OutboxDb, batchSize = 200) =>
+  createSyncEngine(db, { target: async () => ({ serverUrl: url, token: 't' }), batchSize, now: () => clock, random: () => 0.5 });
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+};
+
+async function queue(n: number) {
+  const events = Array.from({ length: n }, () => AnnotationEvent.parse(sampleEvent('knowledge.relevance', SUGGESTION)));
+  for (const e of events) await enqueue(db, e);
+  return events;
+}
+
+describe('outbox sync', () => {
+  it('deletes accepted and duplicate events and quarantines rejected ones with the reason', async () => {
+    const events = await queue(3);
+    respond = (batch, res) =>
+      json(res, 200, {
+        results: batch.map((e, i) =>
+          i === 2 ? { id: e.id, status: 'rejected', error: 'events[2].label: Invalid option' } : { id: e.id, status: i === 0 ? 'accepted' : 'duplicate' },
+        ),
+      });
+    const status = await engineFor(db).sync();
+    expect(status).toMatchObject({ queued: 0, quarantined: 1, lastError: null });
+    const [quarantined] = await db.quarantine.toArray();
+    expect(quarantined).toMatchObject({ id: events[2]!.id, reason: 'events[2].label: Invalid option' });
+  });
+
+  it('sends in bounded batches, oldest first', async () => {
+    const events = await queue(5);
+    respond = (batch, res) => json(res, 200, { results: batch.map((e) => ({ id: e.id, status: 'accepted' })) });
+    await engineFor(db, 2).sync();
+    expect(received.map((b) => b.length)).toEqual([2, 2, 1]);
+    expect(received.flat()).toEqual(events.map((e) => e.id));
+  });
+
+  it('keeps events queued on 5xx and 429, waiting as long as Retry-After says', async () => {
+    await queue(2);
+    respond = (_batch, res) => json(res, 429, { error: 'slow down' }, { 'retry-after': '7' });
+    const status = await engineFor(db).sync();
+    expect(status.queued).toBe(2);
+    expect(status.lastError).toBe('server answered 429');
+    const items = await db.outbox.toArray();
+    expect(items.every((i) => i.attempts === 1 && i.nextAttemptAt === clock + 7_000)).toBe(true);
+    // Not yet due: nothing is sent.
+    await engineFor(db).sync();
+    expect(received).toHaveLength(1);
+    clock += 7_000;
+    respond = (batch, res) => json(res, 200, { results: batch.map((e) => ({ id: e.id, status: 'accepted' })) });
+    expect((await engineFor(db).sync()).queued).toBe(0);
+  });
+
+  it('keeps events queued when the server is unreachable, and never runs two syncs at once', async () => {
+    await queue(1);
+    const unreachable = createSyncEngine(db, { target: async () => ({ serverUrl: 'http://127.0.0.1:9', token: 't' }), now: () => clock });
+    const [a, b] = [unreachable.sync(), unreachable.sync()];
+    expect(a).toBe(b);
+    const status = await a;
+    expect(status.queued).toBe(1);
+    expect(status.lastError).toMatch(/^server unreachable/);
+  });
+
+  it('backs off exponentially with jitter, capped at five minutes', () => {
+    expect(backoffMs(1, null, () => 0)).toBe(1_000);
+    expect(backoffMs(3, null, () => 1)).toBe(8_000);
+    expect(backoffMs(30, null, () => 1)).toBe(300_000);
+    expect(backoffMs(1, 42_000, () => 0)).toBe(42_000);
+  });
+});
