@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   customType,
   index,
   integer,
@@ -105,6 +106,8 @@ export const kbChunks = pgTable(
     heading: text('heading'),
     content: text('content').notNull(),
     searchText: text('search_text').notNull(),
+    /** Number of indexed word occurrences (BM25's document length); set from `tsv` after insert. */
+    docLen: integer('doc_len'),
     tsv: tsvector('tsv')
       .notNull()
       .generatedAlwaysAs(sql`to_tsvector('english', search_text)`),
@@ -115,6 +118,24 @@ export const kbChunks = pgTable(
     index('kb_chunks_article').on(t.articleId),
   ],
 );
+
+/** Per-tenant document frequency of each lexeme over KB chunks, kept exact on every article change (BM25's IDF). */
+export const kbTermStats = pgTable(
+  'kb_term_stats',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    term: text('term').notNull(),
+    df: integer('df').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.term] })],
+);
+
+/** Per-tenant chunk count and total length (BM25's N and average document length). */
+export const kbStats = pgTable('kb_stats', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  chunks: integer('chunks').notNull(),
+  totalLen: bigint('total_len', { mode: 'number' }).notNull(),
+});
 
 /** Every suggestion served, so that annotation events can be joined to what the agent saw. */
 export const suggestions = pgTable(
@@ -131,6 +152,8 @@ export const suggestions = pgTable(
     candidates: jsonb('candidates').notNull(),
     articles: jsonb('articles').notNull(),
     latencyMs: integer('latency_ms').notNull(),
+    /** Per candidate: model, token usage, latency, time to first token, fallback reason. */
+    generation: jsonb('generation'),
     createdAt: createdAt(),
   },
   (t) => [index('suggestions_tenant_created').on(t.tenantId, t.createdAt)],

@@ -1,4 +1,5 @@
-import type { Candidate, SuggestedArticle } from '../../lib/contract';
+import type { Candidate } from '../../lib/contract';
+import type { ArticleText } from '../retrieval';
 import { tokenize } from '../retrieval/query';
 
 /** A generation profile; experiments choose between them as arms. */
@@ -17,9 +18,6 @@ export const EXTRACTIVE_PROFILES: readonly [ExtractiveProfile, ExtractiveProfile
 
 export const EXTRACTIVE_MODEL = 'extractive-v1';
 
-export interface ArticleText extends SuggestedArticle {
-  content: string;
-}
 
 /** Words too common to say anything about relevance when scoring sentences. */
 const STOPWORDS = new Set(
