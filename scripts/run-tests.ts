@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-mkdirSync('test-results', { recursive: true });
+// Playwright empties test-results/ when it starts, so the reports are kept elsewhere.
+mkdirSync('.reports', { recursive: true });
 
 function step(label: string, args: string[]): boolean {
   console.log(`\n▶ ${label}`);
@@ -30,14 +31,14 @@ const unitOk = step('unit and server tests (vitest)', [
   'run',
   '--reporter=default',
   '--reporter=json',
-  '--outputFile=test-results/vitest.json',
+  '--outputFile=.reports/vitest.json',
 ]);
 const e2eOk = step('end-to-end tests (Playwright, Chromium with the built extension)', ['playwright', 'test']);
 
 const vitest = readJson<{ numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }>(
-  'test-results/vitest.json',
+  '.reports/vitest.json',
 );
-const e2e = readJson<{ stats: { expected: number; unexpected: number; skipped: number; flaky: number } }>('test-results/e2e.json');
+const e2e = readJson<{ stats: { expected: number; unexpected: number; skipped: number; flaky: number } }>('.reports/e2e.json');
 
 const passed = (vitest?.numPassedTests ?? 0) + (e2e?.stats.expected ?? 0) + (e2e?.stats.flaky ?? 0);
 let failed = (vitest?.numFailedTests ?? 0) + (e2e?.stats.unexpected ?? 0);

@@ -1,9 +1,10 @@
 import type { RetrievedArticle } from '../../lib/contract';
 import type { Database } from '../db/client';
-import { tokenize } from './query';
 
-/** Terms beyond this add little and make the query slow. */
-const MAX_QUERY_TERMS = 64;
+/** Okapi BM25 parameters. */
+export const BM25 = { k1: 1.2, b: 0.75 } as const;
+/** Longest query text analysed; ticket text beyond this adds noise, not recall. */
+const MAX_QUERY_CHARS = 4_000;
 
 export interface RetrievedChunk extends RetrievedArticle {
   content: string;
@@ -12,37 +13,65 @@ export interface RetrievedChunk extends RetrievedArticle {
 }
 
 /**
- * Full-text retrieval over KB chunks. Any query term may match (an OR query, unlike
- * websearch_to_tsquery which requires every term); chunks are ranked by ts_rank normalised by length.
+ * Okapi BM25 over KB chunks (title, section heading and text), in SQL, on PostgreSQL and PGlite alike.
+ *
+ * PostgreSQL's own ranking cannot do this: ts_rank has no IDF, and websearch_to_tsquery requires
+ * every term. Instead the query is analysed with the same English parser as the index, any of its
+ * lexemes may match (an OR tsquery that the GIN index answers), and each matching chunk is scored
+ *   Σ idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)),  idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
+ * with df, N and avglen from kb_term_stats / kb_stats, which the KB store keeps exact.
  */
+export const BM25_SQL = `
+with qterms as (
+  select distinct u.lexeme as term from unnest(to_tsvector('english', $2)) u
+),
+stats as (
+  select greatest(chunks, 1)::float8 as n, total_len::float8 / greatest(chunks, 1) as avglen
+    from kb_stats where tenant_id = $1
+),
+weighted as (
+  select q.term, ln(1 + (stats.n - s.df + 0.5) / (s.df + 0.5)) as idf
+    from qterms q join kb_term_stats s on s.tenant_id = $1 and s.term = q.term, stats
+),
+query as (
+  select string_agg(quote_literal(term), ' | ')::tsquery as q from weighted
+),
+scored as (
+  select c.chunk_id, c.article_id,
+         sum(w.idf * tf.n * ${BM25.k1 + 1} / (tf.n + ${BM25.k1} * (1 - ${BM25.b} + ${BM25.b} * c.doc_len / stats.avglen))) as score
+    from query, stats, kb_chunks c
+         cross join lateral (select u.lexeme, array_length(u.positions, 1)::float8 as n from unnest(c.tsv) u) tf
+         join weighted w on w.term = tf.lexeme
+   where c.tenant_id = $1 and c.tsv @@ query.q
+   group by c.chunk_id, c.article_id
+   order by score desc, c.chunk_id
+   limit $3
+)
+select s.chunk_id, s.score, a.external_id as article_id, a.title, a.url, c.heading, c.content
+  from scored s
+  join kb_chunks c on c.tenant_id = $1 and c.chunk_id = s.chunk_id
+  join kb_articles a on a.id = s.article_id
+ order by s.score desc, s.chunk_id`;
+
+interface Bm25Row {
+  chunk_id: string;
+  article_id: string;
+  title: string;
+  url: string | null;
+  heading: string | null;
+  content: string;
+  score: number;
+}
+
 export async function retrieveLexical(
   database: Database,
   tenantId: string,
   query: string,
   k: number,
 ): Promise<RetrievedChunk[]> {
-  const terms = [...new Set(tokenize(query))].slice(0, MAX_QUERY_TERMS);
-  if (terms.length === 0) return [];
-  // Each term is quoted as a tsquery lexeme, so no user text is parsed as tsquery syntax.
-  const tsquery = terms.map((t) => `'${t}'`).join(' | ');
-  const rows = await database.query<{
-    article_id: string;
-    chunk_id: string;
-    title: string;
-    url: string | null;
-    heading: string | null;
-    content: string;
-    score: number;
-  }>(
-    `with q as (select to_tsquery('english', $2) as q)
-     select a.external_id as article_id, c.chunk_id, a.title, a.url, c.heading, c.content,
-            ts_rank(c.tsv, q.q, 1) as score
-       from kb_chunks c join kb_articles a on a.id = c.article_id, q
-      where c.tenant_id = $1 and c.tsv @@ q.q
-      order by score desc, c.chunk_id
-      limit $3`,
-    [tenantId, tsquery, k],
-  );
+  const text = query.slice(0, MAX_QUERY_CHARS);
+  if (!text.trim()) return [];
+  const rows = await database.query<Bm25Row>(BM25_SQL, [tenantId, text, k]);
   return rows.map((row, i) => ({
     articleId: row.article_id,
     chunkId: row.chunk_id,
