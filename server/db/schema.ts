@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   customType,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -116,6 +117,26 @@ export const kbChunks = pgTable(
     primaryKey({ columns: [t.tenantId, t.chunkId] }),
     index('kb_chunks_tsv').using('gin', t.tsv),
     index('kb_chunks_article').on(t.articleId),
+  ],
+);
+
+/**
+ * The inverted index BM25 scores from: one row per (lexeme, chunk) with the lexeme's frequency in the
+ * chunk and the chunk's length, so a query reads only the postings of its own terms.
+ */
+export const kbPostings = pgTable(
+  'kb_postings',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    term: text('term').notNull(),
+    chunkId: text('chunk_id').notNull(),
+    tf: integer('tf').notNull(),
+    docLen: integer('doc_len').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.term, t.chunkId] }),
+    index('kb_postings_chunk').on(t.tenantId, t.chunkId),
+    foreignKey({ columns: [t.tenantId, t.chunkId], foreignColumns: [kbChunks.tenantId, kbChunks.chunkId] }).onDelete('cascade'),
   ],
 );
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { KbArticleInput } from '../../lib/contract';
 import type { Db } from '../db/client';
 import { kbArticles, kbChunks } from '../db/schema';
@@ -15,23 +15,35 @@ function contentHash(article: KbArticleInput): string {
     .digest('hex');
 }
 
+/** Most chunk rows one INSERT carries: 7 parameters each stays well under PostgreSQL's 65,535. */
+const CHUNK_ROWS_PER_INSERT = 5_000;
+
+function uuidList(ids: string[]) {
+  return sql.join(
+    ids.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
+}
+
 /**
- * Adds (+1) or removes (−1) an article's chunks from the tenant's BM25 statistics: document
- * frequency per lexeme, chunk count and total length. Kept exact on every change, so ranking never
- * waits for a rebuild.
+ * Adds (+1) or removes (−1) articles' chunks from the tenant's BM25 statistics: document frequency
+ * per lexeme, chunk count and total length. Kept exact on every change, so ranking never waits for a
+ * rebuild. Several articles are counted in one pass, so a batch costs three statements, not three
+ * per article.
  */
-async function applyChunkStats(tx: Tx, tenantId: string, articleId: string, sign: 1 | -1): Promise<void> {
+async function applyChunkStats(tx: Tx, tenantId: string, articleIds: string[], sign: 1 | -1): Promise<void> {
+  if (articleIds.length === 0) return;
   await tx.execute(sql`
     insert into kb_term_stats (tenant_id, term, df)
     select ${tenantId}::uuid, u.lexeme, ${sign} * count(*)::int
       from kb_chunks c, unnest(c.tsv) u
-     where c.article_id = ${articleId}::uuid
+     where c.article_id in (${uuidList(articleIds)})
      group by u.lexeme
     on conflict (tenant_id, term) do update set df = kb_term_stats.df + excluded.df`);
   await tx.execute(sql`
     insert into kb_stats (tenant_id, chunks, total_len)
     select ${tenantId}::uuid, ${sign} * count(*)::int, ${sign} * coalesce(sum(doc_len), 0)::bigint
-      from kb_chunks where article_id = ${articleId}::uuid
+      from kb_chunks where article_id in (${uuidList(articleIds)})
     on conflict (tenant_id) do update
       set chunks = kb_stats.chunks + excluded.chunks, total_len = kb_stats.total_len + excluded.total_len`);
   if (sign < 0) await tx.execute(sql`delete from kb_term_stats where tenant_id = ${tenantId}::uuid and df <= 0`);
@@ -39,37 +51,78 @@ async function applyChunkStats(tx: Tx, tenantId: string, articleId: string, sign
 
 /** Inserts or updates one article and re-chunks it when its content changed. */
 export async function upsertArticle(db: Db, tenantId: string, article: KbArticleInput): Promise<UpsertOutcome> {
-  const hash = contentHash(article);
+  const [outcome] = await upsertArticles(db, tenantId, [article]);
+  return outcome!;
+}
+
+/**
+ * Inserts or updates several articles in one transaction and re-chunks those whose content changed;
+ * each gets the outcome `upsertArticle` would have given it alone, and the statistics end up the same.
+ * Bulk import uses it because the per-statement round trips, not the work, dominate one-by-one upserts.
+ * The ids must be distinct: a second version of an article belongs in a later call.
+ */
+export async function upsertArticles(db: Db, tenantId: string, articles: KbArticleInput[]): Promise<UpsertOutcome[]> {
+  if (articles.length === 0) return [];
+  const externalIds = articles.map((a) => a.id);
+  if (new Set(externalIds).size !== externalIds.length) throw new Error('upsertArticles needs distinct article ids');
+  const hashes = articles.map(contentHash);
   return db.transaction(async (tx) => {
-    const [existing] = await tx
-      .select({ id: kbArticles.id, contentHash: kbArticles.contentHash })
+    const rows = await tx
+      .select({ id: kbArticles.id, externalId: kbArticles.externalId, contentHash: kbArticles.contentHash })
       .from(kbArticles)
-      .where(and(eq(kbArticles.tenantId, tenantId), eq(kbArticles.externalId, article.id)));
-    if (existing?.contentHash === hash) return 'unchanged';
-    const fields = {
-      title: article.title,
-      body: article.body,
-      url: article.url ?? null,
-      locale: article.locale ?? null,
-      contentHash: hash,
-      updatedAt: new Date(),
+      .where(and(eq(kbArticles.tenantId, tenantId), inArray(kbArticles.externalId, externalIds)));
+    const existing = new Map(rows.map((row) => [row.externalId, row]));
+    const outcomes: UpsertOutcome[] = [];
+    const now = new Date();
+    const fieldsOf = (i: number) => {
+      const article = articles[i]!;
+      return {
+        title: article.title,
+        body: article.body,
+        url: article.url ?? null,
+        locale: article.locale ?? null,
+        contentHash: hashes[i]!,
+        updatedAt: now,
+      };
     };
-    let articleId: string;
-    if (existing) {
-      articleId = existing.id;
-      await applyChunkStats(tx, tenantId, articleId, -1);
-      await tx.update(kbArticles).set(fields).where(eq(kbArticles.id, articleId));
-      await tx.delete(kbChunks).where(eq(kbChunks.articleId, articleId));
-    } else {
-      const [row] = await tx
-        .insert(kbArticles)
-        .values({ tenantId, externalId: article.id, ...fields })
-        .returning({ id: kbArticles.id });
-      articleId = row!.id;
+    const updated: number[] = [];
+    const created: number[] = [];
+    articles.forEach((article, i) => {
+      const row = existing.get(article.id);
+      if (row?.contentHash === hashes[i]) outcomes.push('unchanged');
+      else if (row) {
+        outcomes.push('updated');
+        updated.push(i);
+      } else {
+        outcomes.push('created');
+        created.push(i);
+      }
+    });
+    if (updated.length === 0 && created.length === 0) return outcomes;
+
+    const articleIds = new Map<string, string>();
+    if (updated.length) {
+      const ids = updated.map((i) => existing.get(articles[i]!.id)!.id);
+      await applyChunkStats(tx, tenantId, ids, -1);
+      await tx.delete(kbChunks).where(inArray(kbChunks.articleId, ids));
+      for (const i of updated) {
+        const id = existing.get(articles[i]!.id)!.id;
+        await tx.update(kbArticles).set(fieldsOf(i)).where(eq(kbArticles.id, id));
+        articleIds.set(articles[i]!.id, id);
+      }
     }
-    const chunks = chunkArticle(article.title, article.body);
-    await tx.insert(kbChunks).values(
-      chunks.map((chunk) => ({
+    if (created.length) {
+      const inserted = await tx
+        .insert(kbArticles)
+        .values(created.map((i) => ({ tenantId, externalId: articles[i]!.id, ...fieldsOf(i) })))
+        .returning({ id: kbArticles.id, externalId: kbArticles.externalId });
+      for (const row of inserted) articleIds.set(row.externalId, row.id);
+    }
+
+    const chunkRows = [...updated, ...created].flatMap((i) => {
+      const article = articles[i]!;
+      const articleId = articleIds.get(article.id)!;
+      return chunkArticle(article.title, article.body).map((chunk) => ({
         tenantId,
         chunkId: `${article.id}#${chunk.ordinal}`,
         articleId,
@@ -77,14 +130,18 @@ export async function upsertArticle(db: Db, tenantId: string, article: KbArticle
         heading: chunk.heading,
         content: chunk.content,
         searchText: chunk.searchText,
-      })),
-    );
+      }));
+    });
+    for (let start = 0; start < chunkRows.length; start += CHUNK_ROWS_PER_INSERT) {
+      await tx.insert(kbChunks).values(chunkRows.slice(start, start + CHUNK_ROWS_PER_INSERT));
+    }
+    const changedIds = [...articleIds.values()];
     // BM25 document length: every occurrence of every lexeme the full-text parser kept.
     await tx.execute(sql`
       update kb_chunks c set doc_len = coalesce((select sum(array_length(u.positions, 1)) from unnest(c.tsv) u), 0)
-       where c.article_id = ${articleId}::uuid`);
-    await applyChunkStats(tx, tenantId, articleId, 1);
-    return existing ? 'updated' : 'created';
+       where c.article_id in (${uuidList(changedIds)})`);
+    await applyChunkStats(tx, tenantId, changedIds, 1);
+    return outcomes;
   });
 }
 
@@ -96,7 +153,7 @@ export async function deleteArticle(db: Db, tenantId: string, externalId: string
       .from(kbArticles)
       .where(and(eq(kbArticles.tenantId, tenantId), eq(kbArticles.externalId, externalId)));
     if (!existing) return false;
-    await applyChunkStats(tx, tenantId, existing.id, -1);
+    await applyChunkStats(tx, tenantId, [existing.id], -1);
     await tx.delete(kbArticles).where(eq(kbArticles.id, existing.id));
     return true;
   });

@@ -16,41 +16,35 @@ export interface RetrievedChunk extends RetrievedArticle {
  * Okapi BM25 over KB chunks (title, section heading and text), in SQL, on PostgreSQL and PGlite alike.
  *
  * PostgreSQL's own ranking cannot do this: ts_rank has no IDF, and websearch_to_tsquery requires
- * every term. Instead the query is analysed with the same English parser as the index, any of its
- * lexemes may match (an OR tsquery that the GIN index answers), and each matching chunk is scored
+ * every term. Instead the query is analysed with the same English parser as the index, and any of
+ * its lexemes may match: the postings of each query lexeme (kb_postings, an inverted index the KB
+ * store maintains) are summed per chunk as
  *   Σ idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)),  idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
- * with df, N and avglen from kb_term_stats / kb_stats, which the KB store keeps exact.
+ * with df, N and avglen from kb_term_stats / kb_stats, which the store keeps exact on every change.
+ * A query reads only its own terms' postings, never whole documents.
  */
 export const BM25_SQL = `
-with qterms as (
-  select distinct u.lexeme as term from unnest(to_tsvector('english', $2)) u
-),
-stats as (
+with stats as materialized (
   select greatest(chunks, 1)::float8 as n, total_len::float8 / greatest(chunks, 1) as avglen
     from kb_stats where tenant_id = $1
 ),
-weighted as (
-  select q.term, ln(1 + (stats.n - s.df + 0.5) / (s.df + 0.5)) as idf
-    from qterms q join kb_term_stats s on s.tenant_id = $1 and s.term = q.term, stats
-),
-query as (
-  select string_agg(quote_literal(term), ' | ')::tsquery as q from weighted
+weighted as materialized (
+  select s.term, ln(1 + (stats.n - s.df + 0.5) / (s.df + 0.5)) as idf
+    from (select distinct u.lexeme as term from unnest(to_tsvector('english', $2)) u) q
+    join kb_term_stats s on s.tenant_id = $1 and s.term = q.term, stats
 ),
 scored as (
-  select c.chunk_id, c.article_id,
-         sum(w.idf * tf.n * ${BM25.k1 + 1} / (tf.n + ${BM25.k1} * (1 - ${BM25.b} + ${BM25.b} * c.doc_len / stats.avglen))) as score
-    from query, stats, kb_chunks c
-         cross join lateral (select u.lexeme, array_length(u.positions, 1)::float8 as n from unnest(c.tsv) u) tf
-         join weighted w on w.term = tf.lexeme
-   where c.tenant_id = $1 and c.tsv @@ query.q
-   group by c.chunk_id, c.article_id
-   order by score desc, c.chunk_id
+  select p.chunk_id,
+         sum(w.idf * p.tf * ${BM25.k1 + 1} / (p.tf + ${BM25.k1} * (1 - ${BM25.b} + ${BM25.b} * p.doc_len / stats.avglen))) as score
+    from weighted w join kb_postings p on p.tenant_id = $1 and p.term = w.term, stats
+   group by p.chunk_id
+   order by score desc, p.chunk_id
    limit $3
 )
 select s.chunk_id, s.score, a.external_id as article_id, a.title, a.url, c.heading, c.content
   from scored s
   join kb_chunks c on c.tenant_id = $1 and c.chunk_id = s.chunk_id
-  join kb_articles a on a.id = s.article_id
+  join kb_articles a on a.id = c.article_id
  order by s.score desc, s.chunk_id`;
 
 interface Bm25Row {
