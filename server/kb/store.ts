@@ -140,6 +140,12 @@ export async function upsertArticles(db: Db, tenantId: string, articles: KbArtic
     await tx.execute(sql`
       update kb_chunks c set doc_len = coalesce((select sum(array_length(u.positions, 1)) from unnest(c.tsv) u), 0)
        where c.article_id in (${uuidList(changedIds)})`);
+    // The inverted index BM25 reads (see server/retrieval/lexical.ts); deleted with the chunks by cascade.
+    await tx.execute(sql`
+      insert into kb_postings (tenant_id, term, chunk_id, tf, doc_len)
+      select c.tenant_id, u.lexeme, c.chunk_id, array_length(u.positions, 1), c.doc_len
+        from kb_chunks c, unnest(c.tsv) u
+       where c.article_id in (${uuidList(changedIds)})`);
     await applyChunkStats(tx, tenantId, changedIds, 1);
     return outcomes;
   });
