@@ -56,6 +56,7 @@ export function Overlay({ controller }: { controller: OverlayController }) {
                   label={label}
                   candidate={candidate}
                   articles={suggestion.articles}
+                  streaming={ticket.pending.includes(id)}
                   shortcut={`Alt+Shift+${i + 1}`}
                   onInsert={() => controller.insert(id)}
                   onCopy={() => void controller.copy(id)}
@@ -63,7 +64,7 @@ export function Overlay({ controller }: { controller: OverlayController }) {
               );
             })}
           </div>
-          {ticket.order.length === 2 && <PreferenceScale value={ticket.preference} onChoose={(c) => controller.prefer(c)} />}
+          {ticket.status === 'ready' && ticket.order.length === 2 && <PreferenceScale value={ticket.preference} onChoose={(c) => controller.prefer(c)} />}
           {ticket.lastSent && (
             <p className="ld-muted" role="status">
               Reply sent — recorded as {ticket.lastSent.outcome.replace('_', ' ')}.

@@ -1,11 +1,14 @@
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
-import { requestSuggestion } from '../lib/backend-client';
+import { streamSuggestion } from '../lib/backend-client';
 import {
   BackgroundRequest,
   describeIssues,
+  SUGGEST_PORT,
+  SuggestPortRequest,
   type BackgroundReplies,
   type BackgroundResponse,
+  type SuggestPortMessage,
 } from '../lib/contract';
 import { enqueue, openOutboxDb } from '../lib/outbox/db';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
@@ -34,11 +37,6 @@ export default defineBackground(() => {
   };
 
   const handlers: { [K in BackgroundRequest['type']]: (request: Extract<BackgroundRequest, { type: K }>) => Promise<BackgroundReplies[K]> } = {
-    async suggest({ context }) {
-      const target = await currentTarget();
-      if (!target) throw new Error('Loopdesk is not set up: add the server URL and token in its options');
-      return requestSuggestion(target, context);
-    },
     async 'record-event'({ event }) {
       await enqueue(db, event);
       scheduleSync();
@@ -61,6 +59,43 @@ export default defineBackground(() => {
       (err: Error) => sendResponse({ ok: false, error: err.message }),
     );
     return true; // answered asynchronously
+  });
+
+  // Suggestions stream over a port (see SUGGEST_PORT): one request per port, events relayed as they
+  // arrive. The content script disconnects after `done` or `error`; a disconnect before that cancels
+  // the request to the server, which in turn stops the model calls.
+  browser.runtime.onConnect.addListener((port) => {
+    if (port.name !== SUGGEST_PORT) return;
+    const cancel = new AbortController();
+    let started = false;
+    port.onDisconnect.addListener(() => cancel.abort());
+    const post = (message: SuggestPortMessage) => {
+      if (cancel.signal.aborted) return;
+      try {
+        port.postMessage(message);
+      } catch {
+        cancel.abort(); // the page went away between two events
+      }
+    };
+    port.onMessage.addListener((message: unknown) => {
+      if (started) return;
+      started = true;
+      const parsed = SuggestPortRequest.safeParse(message);
+      if (!parsed.success) {
+        post({ type: 'error', error: `bad message: ${describeIssues(parsed.error)}` });
+        return;
+      }
+      void (async () => {
+        const target = await currentTarget();
+        if (!target) {
+          post({ type: 'error', error: 'Loopdesk is not set up: add the server URL and token in its options' });
+          return;
+        }
+        await streamSuggestion(target, parsed.data.context, post, cancel.signal).catch((err: Error) => {
+          post({ type: 'error', error: err.message });
+        });
+      })();
+    });
   });
 
   browser.alarms.create(SYNC_ALARM, { periodInMinutes: 1 });

@@ -1,20 +1,31 @@
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
 import {
   describeIssues,
   EventBatchRequest,
+  KbArticleInput,
   MAX_BODY_BYTES,
   RetrieveRequest,
+  SUGGEST_STREAM_CONTENT_TYPE,
   SuggestRequest,
   TokenCreateRequest,
+  type KbArticleUpsertResponse,
+  type SuggestStreamEvent,
   type WhoAmI,
 } from '../lib/contract';
 import { authenticate, requireAgentIdentity, requireRole, type AuthEnv, type Principal } from './auth';
 import type { Database } from './db/client';
 import { ingestEvents } from './events';
-import { importJsonl } from './kb/import';
+import { createGenerator } from './generation';
+import { OFFLINE_GENERATION, type GenerationConfig } from './generation/profiles';
+import { readJsonl } from './kb/formats/jsonl';
+import { readRecords } from './kb/formats/records';
+import { readZendesk } from './kb/formats/zendesk';
+import { importRecords, type KbRecord } from './kb/import';
+import { deleteArticle, upsertArticle } from './kb/store';
 import { retrieveLexical } from './retrieval/lexical';
 import { suggest, type Caller } from './suggest';
 import { createToken, ensureTenant } from './tenancy';
@@ -25,9 +36,21 @@ export interface AppOptions {
   systemToken?: string;
   /** Extra routes mounted before the API (the demo helpdesk). */
   mount?: (app: Hono) => void;
+  /** Language model and generation profiles; offline (extractive) when absent. */
+  generation?: GenerationConfig;
 }
 
 type Env = AuthEnv;
+
+/**
+ * What an uploaded import body may be: Contract v1 JSONL, one Zendesk export file, or the records
+ * the CLI parsed itself (any format, including Markdown folders, which are no single body).
+ */
+const HTTP_IMPORT_READERS = new Map<string, (input: Readable) => AsyncIterable<KbRecord>>([
+  ['jsonl', readJsonl],
+  ['zendesk', (input) => readZendesk(input)],
+  ['records', readRecords],
+]);
 
 /** Largest KB import accepted over HTTP (the CLI streams files of any size when it owns the database). */
 const MAX_IMPORT_BYTES = 2 * 1024 * 1024 * 1024;
@@ -48,6 +71,11 @@ async function readJson<S extends z.ZodType>(
   return { ok: true, data: parsed.data };
 }
 
+/** True when the client asked for Server-Sent Events rather than one JSON answer. */
+function wantsEventStream(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((part) => part.split(';')[0]!.trim().toLowerCase() === SUGGEST_STREAM_CONTENT_TYPE);
+}
+
 function callerOf(principal: Principal): Caller {
   if (principal.kind !== 'token') throw new Error('route needs an agent identity');
   return { tenantId: principal.tenantId, teamId: principal.teamId, agentId: principal.agentId };
@@ -55,6 +83,7 @@ function callerOf(principal: Principal): Caller {
 
 export function createApp(options: AppOptions): Hono {
   const { database } = options;
+  const generator = createGenerator(options.generation ?? OFFLINE_GENERATION);
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -105,7 +134,34 @@ export function createApp(options: AppOptions): Hono {
   api.post('/suggest', requireAgentIdentity(), async (c) => {
     const body = await readJson(c, SuggestRequest);
     if (!body.ok) return body.response;
-    return c.json(await suggest(database, callerOf(c.get('principal')), body.data));
+    const caller = callerOf(c.get('principal'));
+    if (!wantsEventStream(c.req.header('accept'))) return c.json(await suggest(database, caller, body.data, { generator }));
+    return streamSSE(c, async (stream) => {
+      const gone = new AbortController();
+      stream.onAbort(() => gone.abort());
+      // Writes are chained so that events keep their order however the two candidates interleave;
+      // each is handed to the socket as soon as the previous one is, with no batching.
+      let written: Promise<unknown> = Promise.resolve();
+      const send = (event: SuggestStreamEvent) => {
+        written = written.then(() => stream.writeSSE({ event: event.type, data: JSON.stringify(event) }));
+        return written;
+      };
+      try {
+        const result = await suggest(database, caller, body.data, {
+          generator,
+          signal: gone.signal,
+          listener: {
+            meta: (meta) => void send(meta),
+            delta: (candidateId, text) => void send({ type: 'delta', candidateId, text }),
+            candidate: (candidate) => void send({ type: 'candidate', candidate }),
+          },
+        });
+        await send({ type: 'done', latencyMs: result.latencyMs });
+      } catch (err) {
+        console.error(JSON.stringify({ level: 'error', msg: (err as Error).message, path: c.req.path, stack: (err as Error).stack }));
+        await send({ type: 'error', error: 'internal error' });
+      }
+    });
   });
 
   // Administration: what the `loopdesk` CLI calls when a server already holds the database.
@@ -122,7 +178,11 @@ export function createApp(options: AppOptions): Hono {
   api.post('/admin/kb/import', requireRole('admin'), async (c) => {
     const principal = c.get('principal');
     const format = c.req.query('format') ?? 'jsonl';
-    if (format !== 'jsonl') return c.json({ error: `format: unsupported format "${format}"` }, 400);
+    const reader = HTTP_IMPORT_READERS.get(format);
+    if (!reader) {
+      const hint = format === 'markdown' ? ': a folder is not one body; `loopdesk kb import` reads it and sends format=records' : '';
+      return c.json({ error: `format: unsupported format "${format}" (jsonl, zendesk or records)${hint}` }, 400);
+    }
     let tenantId: string;
     if (principal.kind === 'system') {
       const tenant = c.req.query('tenant');
@@ -133,8 +193,25 @@ export function createApp(options: AppOptions): Hono {
     }
     const stream = c.req.raw.body;
     if (!stream) return c.json({ error: 'request body is empty' }, 400);
-    const summary = await importJsonl(database.db, tenantId, Readable.fromWeb(stream as never));
+    const prune = ['1', 'true'].includes(c.req.query('prune') ?? '');
+    const summary = await importRecords(database.db, tenantId, reader(Readable.fromWeb(stream as never)), { prune });
     return c.json(summary);
+  });
+
+  // Single-article changes for admins. The tenant is the token's: the system credential has none.
+  api.post('/kb/articles', requireAgentIdentity(), requireRole('admin'), async (c) => {
+    const body = await readJson(c, KbArticleInput);
+    if (!body.ok) return body.response;
+    const outcome = await upsertArticle(database.db, callerOf(c.get('principal')).tenantId, body.data);
+    const answer: KbArticleUpsertResponse = { id: body.data.id, outcome };
+    return c.json(answer, outcome === 'created' ? 201 : 200);
+  });
+
+  // `{.+}`: Markdown ids are paths (`faq/refunds`), and a slash may arrive unencoded.
+  api.delete('/kb/articles/:id{.+}', requireAgentIdentity(), requireRole('admin'), async (c) => {
+    const id = c.req.param('id');
+    const deleted = await deleteArticle(database.db, callerOf(c.get('principal')).tenantId, id);
+    return deleted ? c.body(null, 204) : c.json({ error: `no article with id "${id}"` }, 404);
   });
 
   app.route('/v1', api);

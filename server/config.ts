@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generationConfigFromEnv, type GenerationConfig } from './generation/profiles';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -9,6 +10,8 @@ export interface ServerConfig {
   /** PostgreSQL when set; otherwise PGlite in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Language model and generation profiles; absent means offline (extractive for both arms). */
+  generation?: GenerationConfig;
 }
 
 /** Reads the environment variables documented in the README. */
@@ -20,5 +23,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     port,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.LOOPDESK_DATA_DIR || join(PROJECT_ROOT, '.data')),
+    generation: generationConfigFromEnv(env),
   };
 }

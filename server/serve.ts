@@ -46,6 +46,7 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
   }
   const app = createApp({
     database,
+    generation: config.generation,
     systemToken: config.databaseUrl ? undefined : systemToken,
     mount: options.demo
       ? (root) => root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }))
@@ -54,6 +55,12 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
   });
+  // Longer than any client's or load balancer's idle timeout, so the server is never the side that
+  // closes a kept-alive connection just as a request is sent on it (seen as ECONNRESET by clients).
+  if ('keepAliveTimeout' in server) {
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (!config.databaseUrl) updateLock(config.dataDir, { url, systemToken });

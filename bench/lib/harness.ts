@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KbArticleInput } from '../../lib/contract';
-import { upsertArticle } from '../../server/kb/store';
+import { upsertArticles } from '../../server/kb/store';
 import { startServer, type RunningServer } from '../../server/serve';
 import { createToken, ensureTenant } from '../../server/tenancy';
 
@@ -37,7 +37,7 @@ export async function startBenchServer(kind: 'pglite' | 'postgres'): Promise<Ben
 /** Loads articles into a tenant through the same store code the importer uses; returns an agent token. */
 export async function loadTenant(server: RunningServer, tenant: string, articles: KbArticleInput[]): Promise<{ tenantId: string; token: string }> {
   const tenantId = await ensureTenant(server.database.db, tenant);
-  for (const article of articles) await upsertArticle(server.database.db, tenantId, article);
+  for (let i = 0; i < articles.length; i += 200) await upsertArticles(server.database.db, tenantId, articles.slice(i, i + 200));
   const token = await createToken(server.database.db, { tenant, team: 'bench', name: 'bench-agent', role: 'agent' });
   return { tenantId, token };
 }

@@ -63,6 +63,12 @@ export const Candidate = z.object({
   text: z.string(),
   /** Article numbers (`n`) the text cites. */
   citations: z.array(z.int().min(1)),
+  /**
+   * Set when the language model failed and the text is the extractive reply instead: `timeout`,
+   * `http_<status>`, `connection`, `incomplete`, `malformed`, `empty`, `cancelled` or `error`.
+   * Absent when the text is what the arm's generator produced.
+   */
+  fallback: z.string().min(1).max(64).optional(),
 });
 export type Candidate = z.infer<typeof Candidate>;
 
@@ -94,13 +100,32 @@ export const KbArticleInput = z.object({
 });
 export type KbArticleInput = z.infer<typeof KbArticleInput>;
 
+/** What `loopdesk kb import` reads: Contract v1 JSONL, a Zendesk Help Center export, a Markdown folder. */
+export const KbImportFormat = z.enum(['jsonl', 'zendesk', 'markdown']);
+export type KbImportFormat = z.infer<typeof KbImportFormat>;
+
 export const KbImportSummary = z.object({
   created: z.int(),
   updated: z.int(),
   unchanged: z.int(),
-  skipped: z.array(z.object({ line: z.int(), error: z.string() })),
+  /** Articles deleted because the input no longer has them (`prune`); 0 without it. */
+  pruned: z.int(),
+  /**
+   * Records not imported, in input order: where (`line 12`, `page 3 article 17`, `faq/refunds.md`)
+   * and why (malformed, or a Zendesk draft). `line` is kept for JSONL input.
+   */
+  skipped: z.array(z.object({ position: z.string(), error: z.string(), line: z.int().optional() })),
+  /** Set when the input could not be read to its end: what came before was imported, nothing was pruned. */
+  fatal: z.string().optional(),
 });
 export type KbImportSummary = z.infer<typeof KbImportSummary>;
+
+/** `POST /v1/kb/articles`: what happened to the article sent. */
+export const KbArticleUpsertResponse = z.object({
+  id: z.string(),
+  outcome: z.enum(['created', 'updated', 'unchanged']),
+});
+export type KbArticleUpsertResponse = z.infer<typeof KbArticleUpsertResponse>;
 
 /** Who the bearer token belongs to; `GET /v1/me`. */
 export const WhoAmI = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AnnotationEvent } from './events';
-import { SuggestResponse } from './api';
+import { SuggestStreamEvent } from './stream';
 import { TicketContext } from './ticket';
 
 /** The user's own settings (below enterprise policy and tenant settings, which later issues add). */
@@ -10,9 +10,8 @@ export const ExtensionSettings = z.object({
 });
 export type ExtensionSettings = z.infer<typeof ExtensionSettings>;
 
-/** Messages from content scripts, popup and options to the background worker. */
+/** One-shot messages from content scripts, popup and options to the background worker. */
 export const BackgroundRequest = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('suggest'), context: TicketContext }),
   z.object({ type: z.literal('record-event'), event: AnnotationEvent }),
   z.object({ type: z.literal('sync-now') }),
   z.object({ type: z.literal('status') }),
@@ -31,11 +30,26 @@ export type SyncStatus = z.infer<typeof SyncStatus>;
 export type BackgroundResponse<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export interface BackgroundReplies {
-  suggest: SuggestResponse;
   'record-event': { queued: true };
   'sync-now': SyncStatus;
   status: SyncStatus;
 }
+
+/**
+ * Suggestions stream over a port, since one-shot messages cannot carry a reply that arrives in
+ * pieces. The content script opens `browser.runtime.connect({ name: SUGGEST_PORT })` per ticket
+ * load and posts one `SuggestPortRequest`; the background answers with the server's stream events
+ * (`SuggestStreamEvent`) as they arrive and disconnects after `done` or `error`. Problems on the
+ * background's side (not set up, server unreachable, a broken stream) also arrive as `error`.
+ * Disconnecting from the content script's side cancels the request.
+ */
+export const SUGGEST_PORT = 'loopdesk:suggest';
+
+export const SuggestPortRequest = z.object({ type: z.literal('suggest'), context: TicketContext });
+export type SuggestPortRequest = z.infer<typeof SuggestPortRequest>;
+
+export const SuggestPortMessage = SuggestStreamEvent;
+export type SuggestPortMessage = SuggestStreamEvent;
 
 /**
  * Page-world bridge protocol: the content script dispatches a request event on the composer element;

@@ -3,4 +3,5 @@ export * from './common';
 export * from './ticket';
 export * from './events';
 export * from './api';
+export * from './stream';
 export * from './extension';

@@ -6,11 +6,13 @@ import {
   type PreferenceChoice,
   type RelevanceLabel,
   type SendPath,
+  type SuggestPortMessage,
+  type SuggestResponse,
 } from '../contract';
 import { callBridge } from '../helpdesks/bridge-client';
 import { htmlToText } from '../helpdesks/text';
 import type { HelpdeskAdapter } from '../helpdesks/types';
-import { askBackground } from '../messaging';
+import { askBackground, streamFromBackground } from '../messaging';
 import { redact } from '../redact';
 import { buildEvent, type EventBase } from './events';
 import { overlayStore, updateTicket, type TicketState } from './store';
@@ -45,7 +47,84 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
     });
   }
 
-  async function load(ticketId: string) {
+  /** One suggestion stream per ticket; a retry replaces (and cancels) the ticket's previous one. */
+  const streams = new Map<string, { cancel(): void }>();
+
+  function recordShown(ticketId: string) {
+    const t = ticket(ticketId);
+    const suggestion = t?.suggestion;
+    if (!t || !suggestion) return;
+    record(
+      buildEvent(base(t)!, {
+        type: 'suggestion.shown',
+        candidates: t.order.map((id, i) => {
+          const c = suggestion.candidates.find((x) => x.id === id)!;
+          const side: CandidateSide = t.order.length === 1 ? 'single' : i === 0 ? 'left' : 'right';
+          return { id, arm: c.arm, model: c.model, side };
+        }),
+        articles: suggestion.articles.map((a) => ({ articleId: a.articleId, chunkId: a.chunkId, rank: a.rank, score: a.score })),
+        latencyMs: suggestion.latencyMs,
+      }),
+    );
+  }
+
+  /** Applies one stream event to the ticket's state. */
+  function onStreamEvent(ticketId: string, event: SuggestPortMessage) {
+    switch (event.type) {
+      case 'meta': {
+        const ids = event.candidates.map((c) => c.id);
+        // Sides are randomized so that position does not bias the preference; the order is recorded.
+        const order = ids.length === 2 && Math.random() < 0.5 ? [ids[1]!, ids[0]!] : ids;
+        const suggestion: SuggestResponse = {
+          suggestionId: event.suggestionId,
+          experiment: event.experiment,
+          articles: event.articles,
+          candidates: event.candidates.map((c) => ({ ...c, text: '', citations: [] })),
+          latencyMs: 0,
+        };
+        updateTicket(ticketId, { status: 'streaming', suggestion, order, pending: ids, error: undefined });
+        return;
+      }
+      case 'delta':
+        updateTicket(ticketId, (t) => ({
+          suggestion: t.suggestion && {
+            ...t.suggestion,
+            candidates: t.suggestion.candidates.map((c) => (c.id === event.candidateId ? { ...c, text: c.text + event.text } : c)),
+          },
+        }));
+        return;
+      case 'candidate':
+        updateTicket(ticketId, (t) => ({
+          suggestion: t.suggestion && {
+            ...t.suggestion,
+            candidates: t.suggestion.candidates.map((c) => (c.id === event.candidate.id ? event.candidate : c)),
+          },
+          pending: t.pending.filter((id) => id !== event.candidate.id),
+        }));
+        return;
+      case 'done': {
+        streams.delete(ticketId);
+        const t = ticket(ticketId);
+        if (!t?.suggestion) return;
+        updateTicket(ticketId, {
+          status: 'ready',
+          pending: [],
+          shownAt: Date.now(),
+          suggestion: { ...t.suggestion, latencyMs: event.latencyMs },
+        });
+        // The exposure is recorded once the final candidates are known: they are what was shown.
+        recordShown(ticketId);
+        return;
+      }
+      case 'error':
+        streams.delete(ticketId);
+        // A half-built suggestion was never stored on the server, so nothing may refer to it.
+        updateTicket(ticketId, { status: 'error', error: event.error, suggestion: undefined, order: [], pending: [] });
+        return;
+    }
+  }
+
+  function load(ticketId: string) {
     const raw = adapter.readContext();
     const parsed = TicketContext.safeParse(raw);
     if (!parsed.success) {
@@ -56,36 +135,20 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
     // Personal data is replaced before the ticket leaves the browser.
     context.subject = redact(context.subject);
     context.messages = context.messages.map((m) => ({ ...m, text: redact(m.text) }));
+    streams.get(ticketId)?.cancel();
     try {
-      const suggestion = await askBackground({ type: 'suggest', context });
-      const ids = suggestion.candidates.map((c) => c.id);
-      // Sides are randomized so that position does not bias the preference; the order is recorded.
-      const order = ids.length === 2 && Math.random() < 0.5 ? [ids[1]!, ids[0]!] : ids;
-      const shownAt = Date.now();
-      updateTicket(ticketId, { status: 'ready', suggestion, order, shownAt, error: undefined });
-      const t = ticket(ticketId)!;
-      record(
-        buildEvent(base(t)!, {
-          type: 'suggestion.shown',
-          candidates: order.map((id, i) => {
-            const c = suggestion.candidates.find((x) => x.id === id)!;
-            const side: CandidateSide = order.length === 1 ? 'single' : i === 0 ? 'left' : 'right';
-            return { id, arm: c.arm, model: c.model, side };
-          }),
-          articles: suggestion.articles.map((a) => ({ articleId: a.articleId, chunkId: a.chunkId, rank: a.rank, score: a.score })),
-          latencyMs: suggestion.latencyMs,
-        }),
-      );
+      streams.set(ticketId, streamFromBackground(context, (event) => onStreamEvent(ticketId, event)));
     } catch (err) {
+      // The extension was reloaded under this page: its runtime is gone until the page reloads.
       updateTicket(ticketId, { status: 'error', error: (err as Error).message });
     }
   }
 
   function startTicket(ticketId: string) {
     overlayStore.setState((s) => ({
-      tickets: { ...s.tickets, [ticketId]: { ticketId, status: 'loading', order: [], copied: [], relevance: {} } },
+      tickets: { ...s.tickets, [ticketId]: { ticketId, status: 'loading', order: [], pending: [], copied: [], relevance: {} } },
     }));
-    void load(ticketId);
+    load(ticketId);
   }
 
   const controller: OverlayController = {
@@ -116,7 +179,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
       const t = active();
       const candidate = t?.suggestion?.candidates.find((c) => c.id === candidateId);
       const composer = adapter.composer();
-      if (!t || !candidate) return;
+      if (!t || !candidate || t.pending.includes(candidateId)) return;
       if (!composer) {
         updateTicket(t.ticketId, { error: 'The reply editor was not found on this page.' });
         return;
@@ -134,7 +197,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
     async copy(candidateId) {
       const t = active();
       const candidate = t?.suggestion?.candidates.find((c) => c.id === candidateId);
-      if (!t || !candidate) return;
+      if (!t || !candidate || t.pending.includes(candidateId)) return;
       await navigator.clipboard.writeText(candidate.text);
       updateTicket(t.ticketId, (s) => ({
         copied: [...s.copied.filter((c) => c.candidateId !== candidateId), { candidateId, text: candidate.text }],
@@ -159,7 +222,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
 
     prefer(choice) {
       const t = active();
-      if (!t?.suggestion || t.order.length !== 2) return;
+      if (!t?.suggestion || t.status !== 'ready' || t.order.length !== 2) return;
       updateTicket(t.ticketId, { preference: choice });
       record(
         buildEvent(base(t)!, {
@@ -175,7 +238,8 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
     onSend(path) {
       const t = active();
       const composer = adapter.composer();
-      if (!t?.suggestion || !composer) return;
+      // Adoption is only measured against a suggestion whose exposure was recorded.
+      if (!t?.suggestion || t.status !== 'ready' || !composer) return;
       const now = Date.now();
       if (now - lastSendAt < SEND_DEDUP_MS) return;
       const draft = callBridge(composer, { op: 'getData' });

@@ -3,9 +3,13 @@ import type { InsertMethod, PreferenceChoice, RelevanceLabel, SuggestResponse } 
 
 export interface TicketState {
   ticketId: string;
-  status: 'loading' | 'ready' | 'error';
+  /** `streaming`: articles and candidate cards are known, some candidate text is still arriving. */
+  status: 'loading' | 'streaming' | 'ready' | 'error';
   error?: string;
+  /** Built up from the stream; complete (as the JSON answer would be) once `status` is `ready`. */
   suggestion?: SuggestResponse;
+  /** Candidates whose final text has not arrived yet; they cannot be inserted or copied. */
+  pending: string[];
   /** Candidate ids in display order: [left, right]; randomized per suggestion and recorded. */
   order: string[];
   shownAt?: number;

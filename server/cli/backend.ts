@@ -1,16 +1,17 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { KbImportSummary, TokenCreateRequest } from '../../lib/contract';
 import type { ServerConfig } from '../config';
 import { openDatabase } from '../db/client';
 import { ensureTenant, createToken } from '../tenancy';
-import { importJsonlFile } from '../kb/import';
+import { encodeRecords } from '../kb/formats/records';
+import { importRecords, type ImportOptions, type KbRecord } from '../kb/import';
 import { acquireLock, readLock } from '../runtime';
 
 /** What a CLI command needs, whether it goes through a running server or the database itself. */
 export interface Backend {
   createToken(input: TokenCreateRequest): Promise<string>;
-  importKb(tenant: string, file: string): Promise<KbImportSummary>;
+  /** Stores records the CLI has parsed from the user's files, whatever their format. */
+  importKb(tenant: string, records: AsyncIterable<KbRecord>, options: ImportOptions): Promise<KbImportSummary>;
 }
 
 class ServerBackend implements Backend {
@@ -38,13 +39,34 @@ class ServerBackend implements Backend {
     return token;
   }
 
-  importKb(tenant: string, file: string): Promise<KbImportSummary> {
-    return this.call<KbImportSummary>(`/v1/admin/kb/import?format=jsonl&tenant=${encodeURIComponent(tenant)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
-      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
-      duplex: 'half',
-    });
+  /**
+   * Sends the parsed records as the server's `records` wire form, streamed as they are read: a
+   * Markdown folder is no single body, and positions stay those of the user's own files. If reading
+   * fails midway the upload aborts, and a broken-off upload never prunes.
+   */
+  async importKb(tenant: string, records: AsyncIterable<KbRecord>, options: ImportOptions): Promise<KbImportSummary> {
+    const query = new URLSearchParams({ format: 'records', tenant, ...(options.prune ? { prune: '1' } : {}) });
+    // fetch reports a body that failed as "fetch failed"; the reading error itself says what to fix.
+    let readError: Error | undefined;
+    async function* watched(): AsyncGenerator<KbRecord> {
+      try {
+        yield* records;
+      } catch (err) {
+        readError = err as Error;
+        throw err;
+      }
+    }
+    try {
+      return await this.call<KbImportSummary>(`/v1/admin/kb/import?${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: Readable.toWeb(Readable.from(encodeRecords(watched()), { objectMode: false })) as ReadableStream,
+        duplex: 'half',
+      });
+    } catch (err) {
+      if (!readError) throw err;
+      throw new Error(`reading stopped: ${readError.message} (the upload was cut off, so nothing was pruned)`);
+    }
   }
 }
 
@@ -64,7 +86,8 @@ export async function withBackend<T>(config: ServerConfig, fn: (backend: Backend
     try {
       return await fn({
         createToken: (input) => createToken(database.db, input),
-        importKb: async (tenant, file) => importJsonlFile(database.db, await ensureTenant(database.db, tenant), file),
+        importKb: async (tenant, records, options) =>
+          importRecords(database.db, await ensureTenant(database.db, tenant), records, options),
       });
     } finally {
       await database.close();

@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { Role, Slug } from '../../lib/contract';
+import { KbImportFormat, Role, Slug, type KbImportSummary } from '../../lib/contract';
+import { detectFormat, readKbPath } from '../kb/import';
 import { configFromEnv } from '../config';
 import { startServer } from '../serve';
 import { withBackend } from './backend';
+import { ImportProgress } from './progress';
 
 function slug(label: string) {
   return (value: string) => {
@@ -58,17 +60,43 @@ token
 
 const kb = program.command('kb').description('manage the knowledge base');
 kb.command('import')
-  .description('import articles; re-importing the same ids updates them')
+  .description(
+    'import articles from Contract v1 JSONL, a Zendesk Help Center export or a folder of Markdown files; ' +
+      're-importing the same ids updates them',
+  )
   .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
-  .addOption(new Option('--format <format>', 'input format').choices(['jsonl']).default('jsonl'))
-  .argument('<file>', 'JSONL file: one {id, title, body, url?, locale?} per line')
-  .action(async (file: string, opts: { tenant: string }) => {
-    if (!existsSync(file)) throw new InvalidArgumentError(`no such file: ${file}`);
-    const summary = await withBackend(configFromEnv(), (backend) => backend.importKb(opts.tenant, file));
+  .addOption(
+    new Option(
+      '--format <format>',
+      'input format; from the path when omitted (a folder of .md files: markdown, .jsonl/.ndjson: jsonl, .json or a folder of them: zendesk)',
+    ).choices(KbImportFormat.options),
+  )
+  .option('--prune', 'after a complete import, delete the articles the input no longer has')
+  .argument(
+    '<path>',
+    'JSONL file of {id, title, body, url?, locale?}; Zendesk articles.json page(s) or a folder of them; folder of .md files',
+  )
+  .action(async (path: string, opts: { tenant: string; format?: KbImportFormat; prune?: boolean }) => {
+    if (!existsSync(path)) throw new InvalidArgumentError(`no such file or folder: ${path}`);
+    const format = opts.format ?? (await detectFormat(path));
+    if (format === 'jsonl' && statSync(path).isDirectory()) throw new InvalidArgumentError(`${path} is a folder; jsonl reads one file`);
+    const progress = new ImportProgress();
+    const records = progress.count(readKbPath(format, path, progress));
+    let summary: KbImportSummary;
+    try {
+      summary = await withBackend(configFromEnv(), (backend) => backend.importKb(opts.tenant, records, { prune: opts.prune }));
+    } finally {
+      progress.stop();
+    }
     console.error(
-      `imported: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.skipped.length} skipped`,
+      `imported (${format}): ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
+        `${summary.skipped.length} skipped, ${summary.pruned} pruned`,
     );
-    for (const s of summary.skipped) console.error(`  line ${s.line}: ${s.error}`);
+    for (const s of summary.skipped) console.error(`  ${s.position}: ${s.error}`);
+    if (summary.fatal) {
+      console.error(`loopdesk: import incomplete: ${summary.fatal}`);
+      process.exitCode = 1;
+    }
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {

@@ -112,6 +112,11 @@ export const kbChunks = pgTable(
     tsv: tsvector('tsv')
       .notNull()
       .generatedAlwaysAs(sql`to_tsvector('english', search_text)`),
+    /** The same text unstemmed and with stop words kept: the exact-form field BM25 fuses with `tsv`. */
+    tsvExact: tsvector('tsv_exact')
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('simple', search_text)`),
+    docLenExact: integer('doc_len_exact'),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.chunkId] }),
@@ -121,8 +126,9 @@ export const kbChunks = pgTable(
 );
 
 /**
- * The inverted index BM25 scores from: one row per (lexeme, chunk) with the lexeme's frequency in the
- * chunk and the chunk's length, so a query reads only the postings of its own terms.
+ * The inverted index BM25 scores from: one row per (term, chunk) with the term's frequency in the
+ * chunk and the chunk's length in that field, so a query reads only the postings of its own terms.
+ * Stemmed lexemes are stored as they are; exact-form words carry a leading "=" (see EXACT_PREFIX).
  */
 export const kbPostings = pgTable(
   'kb_postings',
@@ -156,6 +162,7 @@ export const kbStats = pgTable('kb_stats', {
   tenantId: uuid('tenant_id').primaryKey(),
   chunks: integer('chunks').notNull(),
   totalLen: bigint('total_len', { mode: 'number' }).notNull(),
+  totalLenExact: bigint('total_len_exact', { mode: 'number' }).notNull().default(0),
 });
 
 /** Every suggestion served, so that annotation events can be joined to what the agent saw. */

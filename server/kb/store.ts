@@ -4,6 +4,7 @@ import type { KbArticleInput } from '../../lib/contract';
 import type { Db } from '../db/client';
 import { kbArticles, kbChunks } from '../db/schema';
 import { chunkArticle } from './chunk';
+import { EXACT_PREFIX } from '../retrieval/lexical';
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -27,26 +28,51 @@ function uuidList(ids: string[]) {
 
 /**
  * Adds (+1) or removes (−1) articles' chunks from the tenant's BM25 statistics: document frequency
- * per lexeme, chunk count and total length. Kept exact on every change, so ranking never waits for a
- * rebuild. Several articles are counted in one pass, so a batch costs three statements, not three
- * per article.
+ * per term (from the chunks' postings, both fields), chunk count and total length per field. Kept
+ * exact on every change, so ranking never waits for a rebuild. Several articles are counted in one
+ * pass, so a batch costs three statements, not three per article. Removal must run before the chunks
+ * (and, by cascade, their postings) are deleted.
  */
 async function applyChunkStats(tx: Tx, tenantId: string, articleIds: string[], sign: 1 | -1): Promise<void> {
   if (articleIds.length === 0) return;
   await tx.execute(sql`
     insert into kb_term_stats (tenant_id, term, df)
-    select ${tenantId}::uuid, u.lexeme, ${sign} * count(*)::int
-      from kb_chunks c, unnest(c.tsv) u
+    select ${tenantId}::uuid, p.term, ${sign} * count(*)::int
+      from kb_chunks c join kb_postings p on p.tenant_id = c.tenant_id and p.chunk_id = c.chunk_id
      where c.article_id in (${uuidList(articleIds)})
-     group by u.lexeme
+     group by p.term
     on conflict (tenant_id, term) do update set df = kb_term_stats.df + excluded.df`);
   await tx.execute(sql`
-    insert into kb_stats (tenant_id, chunks, total_len)
-    select ${tenantId}::uuid, ${sign} * count(*)::int, ${sign} * coalesce(sum(doc_len), 0)::bigint
+    insert into kb_stats (tenant_id, chunks, total_len, total_len_exact)
+    select ${tenantId}::uuid, ${sign} * count(*)::int, ${sign} * coalesce(sum(doc_len), 0)::bigint,
+           ${sign} * coalesce(sum(doc_len_exact), 0)::bigint
       from kb_chunks where article_id in (${uuidList(articleIds)})
     on conflict (tenant_id) do update
-      set chunks = kb_stats.chunks + excluded.chunks, total_len = kb_stats.total_len + excluded.total_len`);
+      set chunks = kb_stats.chunks + excluded.chunks, total_len = kb_stats.total_len + excluded.total_len,
+          total_len_exact = kb_stats.total_len_exact + excluded.total_len_exact`);
   if (sign < 0) await tx.execute(sql`delete from kb_term_stats where tenant_id = ${tenantId}::uuid and df <= 0`);
+}
+
+/**
+ * Writes the chunks' lengths and postings for BM25 (see server/retrieval/lexical.ts): stemmed
+ * lexemes from `tsv`, exact-form words from `tsv_exact` under EXACT_PREFIX. Postings are deleted with
+ * their chunks by cascade.
+ */
+async function indexChunks(tx: Tx, articleIds: string[]): Promise<void> {
+  await tx.execute(sql`
+    update kb_chunks c
+       set doc_len = coalesce((select sum(array_length(u.positions, 1)) from unnest(c.tsv) u), 0),
+           doc_len_exact = coalesce((select sum(array_length(u.positions, 1)) from unnest(c.tsv_exact) u), 0)
+     where c.article_id in (${uuidList(articleIds)})`);
+  await tx.execute(sql`
+    insert into kb_postings (tenant_id, term, chunk_id, tf, doc_len)
+    select c.tenant_id, u.lexeme, c.chunk_id, array_length(u.positions, 1), c.doc_len
+      from kb_chunks c, unnest(c.tsv) u
+     where c.article_id in (${uuidList(articleIds)})
+    union all
+    select c.tenant_id, ${EXACT_PREFIX} || u.lexeme, c.chunk_id, array_length(u.positions, 1), c.doc_len_exact
+      from kb_chunks c, unnest(c.tsv_exact) u
+     where c.article_id in (${uuidList(articleIds)})`);
 }
 
 /** Inserts or updates one article and re-chunks it when its content changed. */
@@ -136,16 +162,7 @@ export async function upsertArticles(db: Db, tenantId: string, articles: KbArtic
       await tx.insert(kbChunks).values(chunkRows.slice(start, start + CHUNK_ROWS_PER_INSERT));
     }
     const changedIds = [...articleIds.values()];
-    // BM25 document length: every occurrence of every lexeme the full-text parser kept.
-    await tx.execute(sql`
-      update kb_chunks c set doc_len = coalesce((select sum(array_length(u.positions, 1)) from unnest(c.tsv) u), 0)
-       where c.article_id in (${uuidList(changedIds)})`);
-    // The inverted index BM25 reads (see server/retrieval/lexical.ts); deleted with the chunks by cascade.
-    await tx.execute(sql`
-      insert into kb_postings (tenant_id, term, chunk_id, tf, doc_len)
-      select c.tenant_id, u.lexeme, c.chunk_id, array_length(u.positions, 1), c.doc_len
-        from kb_chunks c, unnest(c.tsv) u
-       where c.article_id in (${uuidList(changedIds)})`);
+    await indexChunks(tx, changedIds);
     await applyChunkStats(tx, tenantId, changedIds, 1);
     return outcomes;
   });

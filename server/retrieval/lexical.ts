@@ -12,40 +12,69 @@ export interface RetrievedChunk extends RetrievedArticle {
   url: string | null;
 }
 
+/** Marks exact-form (unstemmed) terms in the postings and term statistics. */
+export const EXACT_PREFIX = '=';
+/** Constant of reciprocal rank fusion: 60, as in Cormack et al. (2009). */
+export const RRF_K = 60;
+/** Ranks per field that take part in the fusion. */
+const FUSED_DEPTH = 200;
+
 /**
- * Okapi BM25 over KB chunks (title, section heading and text), in SQL, on PostgreSQL and PGlite alike.
+ * Lexical retrieval over KB chunks (title, section heading and text), in SQL, on PostgreSQL and
+ * PGlite alike: Okapi BM25 on two fields of the same text, fused by reciprocal rank.
+ *
+ * - the stemmed field (`english` analysis: "vaccination" matches "vaccines") and
+ * - the exact-form field (`simple` analysis: words as written, so "COVID" and "test" keep their
+ *   exact sense). Measured on FeedbackQA, each field wins on some domains; the fusion is at least as
+ *   good as textbook BM25 everywhere (bench/results/retrieval.md).
  *
  * PostgreSQL's own ranking cannot do this: ts_rank has no IDF, and websearch_to_tsquery requires
- * every term. Instead the query is analysed with the same English parser as the index, and any of
- * its lexemes may match: the postings of each query lexeme (kb_postings, an inverted index the KB
- * store maintains) are summed per chunk as
+ * every term. Instead any query term may match: the postings of each query term (kb_postings, an
+ * inverted index the KB store maintains) are summed per chunk and field as
  *   Σ idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)),  idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
  * with df, N and avglen from kb_term_stats / kb_stats, which the store keeps exact on every change.
- * A query reads only its own terms' postings, never whole documents.
+ * Exact-form words in more than half the chunks ("the", "to") are skipped: their IDF is near zero and
+ * their postings are the longest. A query reads only its own terms' postings, never whole documents.
  */
 export const BM25_SQL = `
 with stats as materialized (
-  select greatest(chunks, 1)::float8 as n, total_len::float8 / greatest(chunks, 1) as avglen
+  select greatest(chunks, 1)::float8 as n,
+         total_len::float8 / greatest(chunks, 1) as avglen,
+         total_len_exact::float8 / greatest(chunks, 1) as avglen_exact
     from kb_stats where tenant_id = $1
 ),
-weighted as materialized (
-  select s.term, ln(1 + (stats.n - s.df + 0.5) / (s.df + 0.5)) as idf
-    from (select distinct u.lexeme as term from unnest(to_tsvector('english', $2)) u) q
-    join kb_term_stats s on s.tenant_id = $1 and s.term = q.term, stats
+qterms as (
+  select u.lexeme as term from unnest(to_tsvector('english', $2)) u
+  union
+  select '${EXACT_PREFIX}' || u.lexeme from unnest(to_tsvector('simple', $2)) u
 ),
-scored as (
-  select p.chunk_id,
-         sum(w.idf * p.tf * ${BM25.k1 + 1} / (p.tf + ${BM25.k1} * (1 - ${BM25.b} + ${BM25.b} * p.doc_len / stats.avglen))) as score
+weighted as materialized (
+  select s.term, left(s.term, 1) = '${EXACT_PREFIX}' as exact, ln(1 + (stats.n - s.df + 0.5) / (s.df + 0.5)) as idf
+    from qterms q join kb_term_stats s on s.tenant_id = $1 and s.term = q.term, stats
+   where left(s.term, 1) <> '${EXACT_PREFIX}' or s.df * 2 <= stats.n
+),
+field_scores as (
+  select w.exact, p.chunk_id,
+         sum(w.idf * p.tf * ${BM25.k1 + 1} /
+             (p.tf + ${BM25.k1} * (1 - ${BM25.b} + ${BM25.b} * p.doc_len / (case when w.exact then stats.avglen_exact else stats.avglen end)))) as score
     from weighted w join kb_postings p on p.tenant_id = $1 and p.term = w.term, stats
-   group by p.chunk_id
-   order by score desc, p.chunk_id
+   group by w.exact, p.chunk_id
+),
+ranked as (
+  select chunk_id, row_number() over (partition by exact order by score desc, chunk_id) as r from field_scores
+),
+fused as (
+  select chunk_id, sum(1.0 / (${RRF_K} + r))::float8 as score
+    from ranked where r <= ${FUSED_DEPTH}
+   group by chunk_id
+   order by score desc, chunk_id
    limit $3
 )
-select s.chunk_id, s.score, a.external_id as article_id, a.title, a.url, c.heading, c.content
-  from scored s
-  join kb_chunks c on c.tenant_id = $1 and c.chunk_id = s.chunk_id
+select f.chunk_id, f.score, a.external_id as article_id, a.title, a.url, c.heading, c.content
+  from fused f
+  join kb_chunks c on c.tenant_id = $1 and c.chunk_id = f.chunk_id
   join kb_articles a on a.id = c.article_id
- order by s.score desc, s.chunk_id`;
+ order by f.score desc, f.chunk_id`;
 
 interface Bm25Row {
   chunk_id: string;

@@ -9,6 +9,7 @@ import { lockPath } from '../../server/runtime';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
+const KB = join(import.meta.dirname, '..', 'fixtures', 'kb');
 
 function dataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'loopdesk-cli-'));
@@ -53,7 +54,7 @@ describe('loopdesk CLI on PGlite', () => {
       const file = join(dir, 'kb.jsonl');
       writeFileSync(file, `${JSON.stringify({ id: 'a1', title: 'Pairing', body: '## Steps\nHold the dial for five seconds.' })}\nnot json\n`);
       const { stderr } = await loopdesk(['kb', 'import', '--tenant', 'acme', '--format', 'jsonl', file], dir);
-      expect(stderr).toMatch(/1 created, 0 updated, 0 unchanged, 1 skipped/);
+      expect(stderr).toMatch(/1 created, 0 updated, 0 unchanged, 1 skipped, 0 pruned/);
       expect(stderr).toMatch(/line 2: not JSON/);
       const res = await fetch(`${server.url}/v1/retrieve`, {
         method: 'POST',
@@ -64,6 +65,64 @@ describe('loopdesk CLI on PGlite', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('imports each format by opening the database itself, the format told or read from the path', async () => {
+    const dir = dataDir();
+    const jsonl = await loopdesk(['kb', 'import', '--tenant', 'acme', '--format', 'jsonl', join(KB, 'jsonl', 'articles.jsonl')], dir);
+    expect(jsonl.stderr).toMatch(/imported \(jsonl\): 3 created, 0 updated, 0 unchanged, 2 skipped, 0 pruned/);
+    expect(jsonl.stderr).toMatch(/^ {2}line 3: not JSON/m);
+    const zendesk = await loopdesk(['kb', 'import', '--tenant', 'acme', '--format', 'zendesk', join(KB, 'zendesk', 'pages')], dir);
+    expect(zendesk.stderr).toMatch(/imported \(zendesk\): 3 created, 0 updated, 0 unchanged, 1 skipped, 0 pruned/);
+    expect(zendesk.stderr).toMatch(/^ {2}articles-page-2\.json page 1 article 2: article is not an object$/m);
+    const markdown = await loopdesk(['kb', 'import', '--tenant', 'acme', join(KB, 'markdown')], dir);
+    expect(markdown.stderr).toMatch(/imported \(markdown\): 3 created, 0 updated, 0 unchanged, 1 skipped, 0 pruned/);
+    expect(markdown.stderr).toMatch(/^ {2}faq\/broken\.md line 3: front matter: /m);
+    // stderr is no terminal here: progress comes as plain lines, never as redraws.
+    expect(markdown.stderr).toMatch(/^kb import: 100% of 1 KiB read, 4 records/m);
+    expect(markdown.stderr).not.toMatch(/\x1b\[/);
+  });
+
+  it('imports Zendesk and Markdown through the running server, --prune included', async () => {
+    const dir = dataDir();
+    const server = await startServer({ host: '127.0.0.1', port: 0, dataDir: dir, databaseUrl: undefined });
+    try {
+      const { stdout: token } = await loopdesk(['token', 'create', '--tenant', 'acme', '--team', 'support', '--role', 'agent', '--name', 'ann'], dir);
+      const retrieve = async (query: string) => {
+        const res = await fetch(`${server.url}/v1/retrieve`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token.trim()}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ query, k: 3 }),
+        });
+        return ((await res.json()) as { results: { articleId: string }[] }).results.map((r) => r.articleId);
+      };
+      const zendesk = await loopdesk(['kb', 'import', '--tenant', 'acme', join(KB, 'zendesk', 'one-page.json')], dir);
+      expect(zendesk.stderr).toMatch(/imported \(zendesk\): 2 created, 0 updated, 0 unchanged, 2 skipped, 0 pruned/);
+      expect(zendesk.stderr).toMatch(/^ {2}page 1 article 2: draft article 360001000002: not published$/m);
+      expect((await retrieve('hold the dial for five seconds'))[0]).toBe('360001000001');
+
+      const markdown = await loopdesk(['kb', 'import', '--tenant', 'acme', '--prune', join(KB, 'markdown')], dir);
+      expect(markdown.stderr).toMatch(/imported \(markdown\): 3 created, 0 updated, 0 unchanged, 1 skipped, 2 pruned/);
+      expect(markdown.stderr).toMatch(/^ {2}faq\/broken\.md line 3: front matter: /m);
+      expect((await retrieve('refunds original card'))[0]).toBe('md-refunds');
+      expect(await retrieve('hold the dial for five seconds')).not.toContain('360001000001');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('exits non-zero when the input breaks off, and prunes nothing', async () => {
+    const dir = dataDir();
+    await loopdesk(['kb', 'import', '--tenant', 'acme', join(KB, 'markdown')], dir);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{"articles": [{"id": 1, "title": "One", "body": "<p>x</p>"}, {"id": 2, "title": ');
+    const failed = loopdesk(['kb', 'import', '--tenant', 'acme', '--prune', broken], dir);
+    await expect(failed).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/loopdesk: import incomplete: page 1 article \d: invalid JSON at or after this point.*so nothing was pruned/),
+    });
+    const again = await loopdesk(['kb', 'import', '--tenant', 'acme', join(KB, 'markdown')], dir);
+    expect(again.stderr).toMatch(/0 created, 0 updated, 3 unchanged/);
   });
 
   it('fails with a clear message when another command holds the database', async () => {

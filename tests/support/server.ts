@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generationConfigFromEnv } from '../../server/generation/profiles';
 import { startServer, type RunningServer } from '../../server/serve';
 import { createToken } from '../../server/tenancy';
 import type { Role } from '../../lib/contract';
@@ -16,15 +17,26 @@ export interface TestServer extends RunningServer {
   call(path: string, init?: { method?: string; token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
 }
 
+export interface TestServerOptions {
+  demo?: boolean;
+  /**
+   * Environment variables as the server would read them (`LOOPDESK_LLM_*`,
+   * `LOOPDESK_GENERATION_PROFILES`), given here instead of through process.env so that tests never
+   * pick up a developer's own settings. Absent: no model, the extractive generator.
+   */
+  env?: Record<string, string>;
+}
+
 /**
  * A real server on a free port with its own database: a fresh PGlite data directory, or a fresh
  * PostgreSQL schema, so test files never see each other's data.
  */
-export async function startTestServer(kind: DatabaseKind, options: { demo?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(kind: DatabaseKind, options: TestServerOptions = {}): Promise<TestServer> {
+  const generation = generationConfigFromEnv(options.env ?? {});
   const dataDir = mkdtempSync(join(tmpdir(), 'loopdesk-test-'));
   const pgSchema = kind === 'postgres' ? `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}` : undefined;
   const server = await startServer(
-    { host: '127.0.0.1', port: 0, dataDir, databaseUrl: kind === 'postgres' ? process.env.DATABASE_URL : undefined },
+    { host: '127.0.0.1', port: 0, dataDir, databaseUrl: kind === 'postgres' ? process.env.DATABASE_URL : undefined, generation },
     { demo: options.demo, pgSchema },
   );
   let counter = 0;

@@ -1,0 +1,128 @@
+import type OpenAI from 'openai';
+import type { Candidate, TicketContext } from '../../lib/contract';
+import type { ArticleText } from '../retrieval';
+import { composeExtractive, EXTRACTIVE_MODEL, EXTRACTIVE_PROFILES } from './extractive';
+import { createLlmClient, streamCompletion, type TokenUsage } from './llm';
+import type { GenerationConfig, GenerationProfile } from './profiles';
+import { buildMessages } from './prompt';
+
+/** Stored per candidate in `suggestions.generation`: what produced it and what it cost. */
+export interface GenerationRecord {
+  candidateId: string;
+  arm: string;
+  /** The model the profile asked for (the candidate's own `model` says extractive after a fallback). */
+  model: string;
+  /** Null for the extractive generator, which has no prompt. */
+  promptVersion: string | null;
+  temperature: number | null;
+  usage: TokenUsage | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  invalidCitations: number;
+  fallback?: string;
+}
+
+/** A candidate announced before its text exists, so the overlay can lay out both cards at once. */
+export interface PlannedCandidate {
+  id: string;
+  arm: string;
+  model: string;
+}
+
+export interface GenerateInput {
+  suggestionId: string;
+  ticket: TicketContext;
+  /** The retrieval query, which the extractive generator scores sentences against. */
+  query: string;
+  articles: ArticleText[];
+  signal?: AbortSignal;
+  onDelta?: (candidateId: string, text: string) => void;
+  /** Called once per candidate as soon as it is final, before the other may be. */
+  onCandidate?: (candidate: Candidate) => void;
+}
+
+export interface Generator {
+  plan(suggestionId: string): PlannedCandidate[];
+  /** Both candidates, generated concurrently; never rejects for a model failure (those fall back). */
+  generate(input: GenerateInput): Promise<{ candidates: Candidate[]; records: GenerationRecord[] }>;
+}
+
+function candidateId(suggestionId: string, profile: GenerationProfile): string {
+  return `${suggestionId}:${profile.arm}`;
+}
+
+/** The extractive reply that stands in for arm `index`, carrying that arm's name. */
+function extractiveFor(input: GenerateInput, profile: GenerationProfile, index: number): Candidate {
+  const recipe = { ...EXTRACTIVE_PROFILES[index === 0 ? 0 : 1], arm: profile.arm };
+  return composeExtractive(input.query, input.articles, recipe, candidateId(input.suggestionId, profile));
+}
+
+/**
+ * Generates the two candidates of a suggestion from the configured profiles: with a language model
+ * when one is configured (falling back to the extractive reply, per candidate, when a call fails),
+ * and with the extractive generator alone otherwise.
+ */
+export function createGenerator(config: GenerationConfig): Generator {
+  const llm = config.llm;
+  const client: OpenAI | null = llm ? createLlmClient(llm) : null;
+
+  const plan = (suggestionId: string): PlannedCandidate[] =>
+    config.profiles.map((p) => ({ id: candidateId(suggestionId, p), arm: p.arm, model: client ? p.model : EXTRACTIVE_MODEL }));
+
+  async function one(input: GenerateInput, profile: GenerationProfile, index: number): Promise<[Candidate, GenerationRecord]> {
+    const id = candidateId(input.suggestionId, profile);
+    if (!client || !llm) {
+      const started = performance.now();
+      const candidate = extractiveFor(input, profile, index);
+      const record: GenerationRecord = {
+        candidateId: id,
+        arm: profile.arm,
+        model: EXTRACTIVE_MODEL,
+        promptVersion: null,
+        temperature: null,
+        usage: null,
+        latencyMs: Math.round(performance.now() - started),
+        ttftMs: null,
+        invalidCitations: 0,
+      };
+      return [candidate, record];
+    }
+    const outcome = await streamCompletion(client, llm.timeoutMs, {
+      profile,
+      messages: buildMessages(profile.promptVersion, input.ticket, input.articles),
+      articleNumbers: new Set(input.articles.map((a) => a.n)),
+      onDelta: input.onDelta && ((text) => input.onDelta!(id, text)),
+      signal: input.signal,
+    });
+    const record: GenerationRecord = {
+      candidateId: id,
+      arm: profile.arm,
+      model: profile.model,
+      promptVersion: profile.promptVersion,
+      temperature: profile.temperature,
+      usage: outcome.usage,
+      latencyMs: outcome.latencyMs,
+      ttftMs: outcome.ttftMs,
+      invalidCitations: outcome.invalidCitations,
+    };
+    if (outcome.text === null) {
+      const failure = outcome.failure ?? 'error';
+      return [{ ...extractiveFor(input, profile, index), fallback: failure }, { ...record, fallback: failure }];
+    }
+    return [{ id, arm: profile.arm, model: profile.model, text: outcome.text, citations: outcome.citations }, record];
+  }
+
+  return {
+    plan,
+    async generate(input) {
+      const results = await Promise.all(
+        config.profiles.map(async (profile, index) => {
+          const result = await one(input, profile, index);
+          input.onCandidate?.(result[0]);
+          return result;
+        }),
+      );
+      return { candidates: results.map((r) => r[0]), records: results.map((r) => r[1]) };
+    },
+  };
+}
