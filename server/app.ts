@@ -26,7 +26,7 @@ import { readRecords } from './kb/formats/records';
 import { readZendesk } from './kb/formats/zendesk';
 import { importRecords, type KbRecord } from './kb/import';
 import { deleteArticle, upsertArticle } from './kb/store';
-import { retrieveLexical } from './retrieval/lexical';
+import { createRetriever, type Retriever } from './retrieval';
 import { suggest, type Caller } from './suggest';
 import { createToken, ensureTenant } from './tenancy';
 
@@ -38,6 +38,8 @@ export interface AppOptions {
   mount?: (app: Hono) => void;
   /** Language model and generation profiles; offline (extractive) when absent. */
   generation?: GenerationConfig;
+  /** Retrieval pipeline (dense search and reranker when configured); lexical BM25 when absent. */
+  retriever?: Retriever;
 }
 
 type Env = AuthEnv;
@@ -84,6 +86,7 @@ function callerOf(principal: Principal): Caller {
 export function createApp(options: AppOptions): Hono {
   const { database } = options;
   const generator = createGenerator(options.generation ?? OFFLINE_GENERATION);
+  const retriever = options.retriever ?? createRetriever(database);
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -125,7 +128,7 @@ export function createApp(options: AppOptions): Hono {
   api.post('/retrieve', requireAgentIdentity(), async (c) => {
     const body = await readJson(c, RetrieveRequest);
     if (!body.ok) return body.response;
-    const chunks = await retrieveLexical(database, callerOf(c.get('principal')).tenantId, body.data.query, body.data.k);
+    const chunks = await retriever.retrieve(callerOf(c.get('principal')).tenantId, body.data.query, body.data.k);
     return c.json({
       results: chunks.map(({ articleId, chunkId, title, score, rank }) => ({ articleId, chunkId, title, score, rank })),
     });
@@ -135,7 +138,7 @@ export function createApp(options: AppOptions): Hono {
     const body = await readJson(c, SuggestRequest);
     if (!body.ok) return body.response;
     const caller = callerOf(c.get('principal'));
-    if (!wantsEventStream(c.req.header('accept'))) return c.json(await suggest(database, caller, body.data, { generator }));
+    if (!wantsEventStream(c.req.header('accept'))) return c.json(await suggest(database, caller, body.data, { generator, retriever }));
     return streamSSE(c, async (stream) => {
       const gone = new AbortController();
       stream.onAbort(() => gone.abort());
@@ -149,6 +152,7 @@ export function createApp(options: AppOptions): Hono {
       try {
         const result = await suggest(database, caller, body.data, {
           generator,
+          retriever,
           signal: gone.signal,
           listener: {
             meta: (meta) => void send(meta),

@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generationConfigFromEnv, type GenerationConfig } from './generation/profiles';
+import { embedderConfigFromEnv, type EmbedderConfig } from './retrieval/embeddings';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -12,6 +13,8 @@ export interface ServerConfig {
   dataDir: string;
   /** Language model and generation profiles; absent means offline (extractive for both arms). */
   generation?: GenerationConfig;
+  /** Embedding endpoint for dense retrieval; absent means lexical retrieval alone. */
+  embedding?: EmbedderConfig | null;
 }
 
 /** Reads the environment variables documented in the README. */
@@ -24,5 +27,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.LOOPDESK_DATA_DIR || join(PROJECT_ROOT, '.data')),
     generation: generationConfigFromEnv(env),
+    embedding: embedderConfigFromEnv(env),
   };
 }

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from './app';
+import { createRetriever, type Retriever } from './retrieval';
+import { createEmbedder } from './retrieval/embeddings';
 import { type ServerConfig, PROJECT_ROOT } from './config';
 import { openDatabase, type Database } from './db/client';
 import { acquireLock, newSystemToken, updateLock } from './runtime';
@@ -13,6 +15,7 @@ import { loadDemoTickets } from '../demo/tickets';
 export interface RunningServer {
   url: string;
   database: Database;
+  retriever: Retriever;
   /** The demo agent's token when started with the demo. */
   demoToken?: string;
   close(): Promise<void>;
@@ -31,7 +34,12 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
   const releaseLock = config.databaseUrl ? () => {} : acquireLock(config.dataDir);
   let database: Database;
   try {
-    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgSchema: options.pgSchema });
+    database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      pgSchema: options.pgSchema,
+      vector: Boolean(config.embedding),
+    });
   } catch (err) {
     releaseLock();
     throw err;
@@ -44,8 +52,13 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
     }
     demoToken = await seedDemo(database, demoTokenFile(config));
   }
+  const retriever = createRetriever(
+    database,
+    config.embedding ? { embedder: createEmbedder(config.embedding), model: config.embedding.model } : undefined,
+  );
   const app = createApp({
     database,
+    retriever,
     generation: config.generation,
     systemToken: config.databaseUrl ? undefined : systemToken,
     mount: options.demo
@@ -64,12 +77,19 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (!config.databaseUrl) updateLock(config.dataDir, { url, systemToken });
+  // Chunks imported while dense search was off (or by the CLI alone) get their embeddings now.
+  const indexed = retriever.indexPending().catch((err: Error) => {
+    console.error(JSON.stringify({ level: 'error', msg: `embedding the knowledge base failed: ${err.message}` }));
+    return 0;
+  });
   let closed = false;
   return {
     url,
     database,
+    retriever,
     demoToken,
     async close() {
+      await indexed;
       if (closed) return;
       closed = true;
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,7 @@ import type { Database } from './db/client';
 import { suggestions } from './db/schema';
 import { createGenerator, type Generator } from './generation';
 import { OFFLINE_GENERATION } from './generation/profiles';
-import { retrieveArticles } from './retrieval';
+import { createRetriever, retrieveArticles, type Retriever } from './retrieval';
 import { queryFromTicket } from './retrieval/query';
 
 /** Until the experiments issue lands, every agent sees the two profiles side by side. */
@@ -29,6 +29,8 @@ export interface SuggestOptions {
   listener?: SuggestListener;
   /** Aborts model calls when nobody waits for the answer any more. */
   signal?: AbortSignal;
+  /** The app's retriever (dense + reranker when configured); lexical BM25 alone when absent. */
+  retriever?: Retriever;
 }
 
 let offlineGenerator: Generator | undefined;
@@ -46,7 +48,7 @@ export async function suggest(
   const started = performance.now();
   const generator = options.generator ?? (offlineGenerator ??= createGenerator(OFFLINE_GENERATION));
   const query = queryFromTicket(request);
-  const articles = await retrieveArticles(database, caller.tenantId, query);
+  const articles = await retrieveArticles(options.retriever ?? createRetriever(database), caller.tenantId, query);
   const suggestionId = randomUUID();
   const shown = articles.map(({ content: _content, ...article }) => article);
   options.listener?.meta?.({

@@ -11,6 +11,8 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /** Whether the `vector` extension is there and its tables are migrated (dense retrieval possible). */
+  vector: boolean;
   /** Runs raw SQL and returns its rows (the same shape on PGlite and PostgreSQL). */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -23,17 +25,34 @@ export interface OpenOptions {
   dataDir?: string;
   /** PostgreSQL schema to create and use (each test file gets its own). */
   pgSchema?: string;
+  /**
+   * Set up dense retrieval where the `vector` extension exists: PGlite then loads pgvector (it costs
+   * start-up time and memory, so only when embeddings are configured).
+   */
+  vector?: boolean;
 }
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+const VECTOR_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations-vector');
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  const database = options.databaseUrl ? await openPostgres(options.databaseUrl, options.pgSchema) : await openPglite(options.dataDir ?? 'memory://');
+  const database = options.databaseUrl
+    ? await openPostgres(options.databaseUrl, options.pgSchema)
+    : await openPglite(options.dataDir ?? 'memory://', options.vector ?? false);
   await migrate(database);
+  if (options.vector) {
+    const [available] = await database.query('select 1 from pg_available_extensions where name = $1', ['vector']);
+    if (available) {
+      await migrate(database, VECTOR_MIGRATIONS_DIR, 'loopdesk_vector_migrations');
+      database.vector = true;
+    } else {
+      console.warn('the database has no `vector` extension: dense retrieval is off, lexical retrieval serves alone');
+    }
+  }
   return database;
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, withVector: boolean): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   let location = dataDir;
@@ -42,11 +61,14 @@ async function openPglite(dataDir: string): Promise<Database> {
     location = join(dataDir, 'pgdata');
     mkdirSync(location, { recursive: true });
   }
-  const client = await PGlite.create(location);
+  const client = withVector
+    ? await PGlite.create(location, { extensions: { vector: (await import('@electric-sql/pglite-pgvector')).vector } })
+    : await PGlite.create(location);
   const db = drizzle(client, { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
+    vector: false,
     query: async (text, params) => (await client.query(text, params as unknown[])).rows as never,
     close: () => client.close(),
   };
@@ -75,6 +97,7 @@ async function openPostgres(url: string, pgSchema?: string): Promise<Database> {
   return {
     db,
     kind: 'postgres',
+    vector: false,
     query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
     close: () => pool.end(),
   };
@@ -89,15 +112,13 @@ interface Journal {
  * failing statement on error (drizzle-kit's own migrate exits silently). Works unchanged on PGlite
  * and PostgreSQL, in whatever schema the connection's search_path points at.
  */
-export async function migrate(database: Database): Promise<void> {
-  const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as Journal;
-  await database.query(
-    'create table if not exists loopdesk_migrations (tag text primary key, applied_at timestamptz not null default now())',
-  );
-  const applied = new Set((await database.query<{ tag: string }>('select tag from loopdesk_migrations')).map((r) => r.tag));
+export async function migrate(database: Database, dir = MIGRATIONS_DIR, table = 'loopdesk_migrations'): Promise<void> {
+  const journal = JSON.parse(readFileSync(join(dir, 'meta', '_journal.json'), 'utf8')) as Journal;
+  await database.query(`create table if not exists ${table} (tag text primary key, applied_at timestamptz not null default now())`);
+  const applied = new Set((await database.query<{ tag: string }>(`select tag from ${table}`)).map((r) => r.tag));
   for (const entry of journal.entries.sort((a, b) => a.idx - b.idx)) {
     if (applied.has(entry.tag)) continue;
-    const statements = readFileSync(join(MIGRATIONS_DIR, `${entry.tag}.sql`), 'utf8')
+    const statements = readFileSync(join(dir, `${entry.tag}.sql`), 'utf8')
       // drizzle-kit qualifies references with "public"; dropping it lets the same migrations build
       // the schema in whatever schema search_path names (each PostgreSQL test file has its own).
       .replaceAll('"public".', '')
@@ -112,7 +133,7 @@ export async function migrate(database: Database): Promise<void> {
           throw new Error(`migration ${entry.tag} failed at:\n${statement}\n${(err as Error).message}`);
         }
       }
-      await tx.execute(sql`insert into loopdesk_migrations (tag) values (${entry.tag})`);
+      await tx.execute(sql`insert into ${sql.raw(table)} (tag) values (${entry.tag})`);
     });
   }
 }
