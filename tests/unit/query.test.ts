@@ -8,7 +8,19 @@ describe('query from a noisy ticket', () => {
     expect(cleanMessage(text)).toBe('My Halo shows E42 after pairing.');
   });
 
-  it('uses the subject and the latest customer message only', () => {
+  it('carries the names mentioned earlier into a follow-up question', () => {
+    const query = queryFromTicket({
+      subject: '',
+      messages: [
+        { author: 'customer', text: "I'm looking for a restaurant called Maharajah Tandoori." },
+        { author: 'agent', text: 'It is an Indian restaurant on Castle Street.' },
+        { author: 'customer', text: 'Could you confirm that it has a fun décor?' },
+      ],
+    });
+    expect(query).toBe('Could you confirm that it has a fun décor?\nIndian Castle Street Maharajah Tandoori');
+  });
+
+  it('uses the subject and the latest customer message, not earlier text', () => {
     const query = queryFromTicket({
       subject: 'Wifi trouble',
       messages: [
@@ -18,6 +30,7 @@ describe('query from a noisy ticket', () => {
       ],
     });
     expect(query).toBe('Wifi trouble\nstill offline since the router change');
+    expect(query).not.toMatch(/billing|refunds/);
   });
 });
 
