@@ -28,19 +28,20 @@ function uuidList(ids: string[]) {
 
 /**
  * Adds (+1) or removes (−1) articles' chunks from the tenant's BM25 statistics: document frequency
- * per term (from the chunks' postings, both fields), chunk count and total length per field. Kept
- * exact on every change, so ranking never waits for a rebuild. Several articles are counted in one
- * pass, so a batch costs three statements, not three per article. Removal must run before the chunks
- * (and, by cascade, their postings) are deleted.
+ * per term (stemmed lexemes and EXACT_PREFIX exact forms), chunk count and total length per field.
+ * Kept exact on every change, so ranking never waits for a rebuild. Several articles are counted in
+ * one pass, so a batch costs three statements, not three per article. Removal must run before the
+ * chunks are deleted.
  */
 async function applyChunkStats(tx: Tx, tenantId: string, articleIds: string[], sign: 1 | -1): Promise<void> {
   if (articleIds.length === 0) return;
   await tx.execute(sql`
     insert into kb_term_stats (tenant_id, term, df)
-    select ${tenantId}::uuid, p.term, ${sign} * count(*)::int
-      from kb_chunks c join kb_postings p on p.tenant_id = c.tenant_id and p.chunk_id = c.chunk_id
-     where c.article_id in (${uuidList(articleIds)})
-     group by p.term
+    select ${tenantId}::uuid, t.term, ${sign} * count(*)::int
+      from (select u.lexeme as term from kb_chunks c, unnest(c.tsv) u where c.article_id in (${uuidList(articleIds)})
+            union all
+            select ${EXACT_PREFIX} || u.lexeme from kb_chunks c, unnest(c.tsv_exact) u where c.article_id in (${uuidList(articleIds)})) t
+     group by t.term
     on conflict (tenant_id, term) do update set df = kb_term_stats.df + excluded.df`);
   await tx.execute(sql`
     insert into kb_stats (tenant_id, chunks, total_len, total_len_exact)
@@ -55,8 +56,7 @@ async function applyChunkStats(tx: Tx, tenantId: string, articleIds: string[], s
 
 /**
  * Writes the chunks' lengths and postings for BM25 (see server/retrieval/lexical.ts): stemmed
- * lexemes from `tsv`, exact-form words from `tsv_exact` under EXACT_PREFIX. Postings are deleted with
- * their chunks by cascade.
+ * lexemes from `tsv`, exact-form words from `tsv_exact` under EXACT_PREFIX.
  */
 async function indexChunks(tx: Tx, articleIds: string[]): Promise<void> {
   await tx.execute(sql`
@@ -73,6 +73,23 @@ async function indexChunks(tx: Tx, articleIds: string[]): Promise<void> {
     select c.tenant_id, ${EXACT_PREFIX} || u.lexeme, c.chunk_id, array_length(u.positions, 1), c.doc_len_exact
       from kb_chunks c, unnest(c.tsv_exact) u
      where c.article_id in (${uuidList(articleIds)})`);
+}
+
+/** Deletes articles' chunks and their postings (which have no foreign key, for write speed). */
+async function removeChunks(tx: Tx, tenantId: string, articleIds: string[]): Promise<void> {
+  await tx.execute(sql`
+    delete from kb_postings p using kb_chunks c
+     where p.tenant_id = ${tenantId}::uuid and c.tenant_id = p.tenant_id and c.chunk_id = p.chunk_id
+       and c.article_id in (${uuidList(articleIds)})`);
+  await tx.delete(kbChunks).where(inArray(kbChunks.articleId, articleIds));
+}
+
+/**
+ * Serializes KB writes per tenant: two imports into one tenant would otherwise update the same
+ * kb_term_stats rows in different orders and deadlock.
+ */
+async function lockTenantKb(tx: Tx, tenantId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`kb:${tenantId}`}, 0))`);
 }
 
 /** Inserts or updates one article and re-chunks it when its content changed. */
@@ -93,6 +110,7 @@ export async function upsertArticles(db: Db, tenantId: string, articles: KbArtic
   if (new Set(externalIds).size !== externalIds.length) throw new Error('upsertArticles needs distinct article ids');
   const hashes = articles.map(contentHash);
   return db.transaction(async (tx) => {
+    await lockTenantKb(tx, tenantId);
     const rows = await tx
       .select({ id: kbArticles.id, externalId: kbArticles.externalId, contentHash: kbArticles.contentHash })
       .from(kbArticles)
@@ -130,7 +148,7 @@ export async function upsertArticles(db: Db, tenantId: string, articles: KbArtic
     if (updated.length) {
       const ids = updated.map((i) => existing.get(articles[i]!.id)!.id);
       await applyChunkStats(tx, tenantId, ids, -1);
-      await tx.delete(kbChunks).where(inArray(kbChunks.articleId, ids));
+      await removeChunks(tx, tenantId, ids);
       for (const i of updated) {
         const id = existing.get(articles[i]!.id)!.id;
         await tx.update(kbArticles).set(fieldsOf(i)).where(eq(kbArticles.id, id));
@@ -171,12 +189,14 @@ export async function upsertArticles(db: Db, tenantId: string, articles: KbArtic
 /** Removes an article and its chunks; false when the tenant has no article with that id. */
 export async function deleteArticle(db: Db, tenantId: string, externalId: string): Promise<boolean> {
   return db.transaction(async (tx) => {
+    await lockTenantKb(tx, tenantId);
     const [existing] = await tx
       .select({ id: kbArticles.id })
       .from(kbArticles)
       .where(and(eq(kbArticles.tenantId, tenantId), eq(kbArticles.externalId, externalId)));
     if (!existing) return false;
     await applyChunkStats(tx, tenantId, [existing.id], -1);
+    await removeChunks(tx, tenantId, [existing.id]);
     await tx.delete(kbArticles).where(eq(kbArticles.id, existing.id));
     return true;
   });

@@ -18,6 +18,11 @@ export const EXACT_PREFIX = '=';
 export const RRF_K = 60;
 /** Ranks per field that take part in the fusion. */
 const FUSED_DEPTH = 200;
+/**
+ * Most query terms scored per field, the rarest first. Short questions are unaffected; for a long
+ * ticket the common terms dropped carry little weight and the longest postings lists.
+ */
+export const MAX_TERMS_PER_FIELD = 32;
 
 /**
  * Lexical retrieval over KB chunks (title, section heading and text), in SQL, on PostgreSQL and
@@ -34,7 +39,7 @@ const FUSED_DEPTH = 200;
  *   Σ idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)),  idf(t) = ln(1 + (N − df + 0.5)/(df + 0.5))
  * with df, N and avglen from kb_term_stats / kb_stats, which the store keeps exact on every change.
  * Exact-form words in more than half the chunks ("the", "to") are skipped: their IDF is near zero and
- * their postings are the longest. A query reads only its own terms' postings, never whole documents.
+ * their postings are the longest. A long ticket is cut to its MAX_TERMS_PER_FIELD rarest terms. A query reads only its own terms' postings, never whole documents.
  */
 export const BM25_SQL = `
 with stats as materialized (
@@ -49,9 +54,12 @@ qterms as (
   select '${EXACT_PREFIX}' || u.lexeme from unnest(to_tsvector('simple', $2)) u
 ),
 weighted as materialized (
-  select s.term, left(s.term, 1) = '${EXACT_PREFIX}' as exact, ln(1 + (stats.n - s.df + 0.5) / (s.df + 0.5)) as idf
-    from qterms q join kb_term_stats s on s.tenant_id = $1 and s.term = q.term, stats
-   where left(s.term, 1) <> '${EXACT_PREFIX}' or s.df * 2 <= stats.n
+  select term, exact, idf from (
+    select s.term, left(s.term, 1) = '${EXACT_PREFIX}' as exact, ln(1 + (stats.n - s.df + 0.5) / (s.df + 0.5)) as idf,
+           row_number() over (partition by left(s.term, 1) = '${EXACT_PREFIX}' order by s.df, s.term) as specificity
+      from qterms q join kb_term_stats s on s.tenant_id = $1 and s.term = q.term, stats
+     where left(s.term, 1) <> '${EXACT_PREFIX}' or s.df * 2 <= stats.n
+  ) t where specificity <= ${MAX_TERMS_PER_FIELD}
 ),
 field_scores as (
   select w.exact, p.chunk_id,
