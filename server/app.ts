@@ -87,6 +87,11 @@ export function createApp(options: AppOptions): Hono {
   const { database } = options;
   const generator = createGenerator(options.generation ?? OFFLINE_GENERATION);
   const retriever = options.retriever ?? createRetriever(database);
+  /** New and changed chunks get embeddings after the answer, so imports never wait on the embedder. */
+  const embedInBackground = (tenantId: string) =>
+    void retriever.indexPending(tenantId).catch((err: Error) => {
+      console.error(JSON.stringify({ level: 'error', msg: `embedding new chunks failed: ${err.message}`, tenantId }));
+    });
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -199,6 +204,7 @@ export function createApp(options: AppOptions): Hono {
     if (!stream) return c.json({ error: 'request body is empty' }, 400);
     const prune = ['1', 'true'].includes(c.req.query('prune') ?? '');
     const summary = await importRecords(database.db, tenantId, reader(Readable.fromWeb(stream as never)), { prune });
+    embedInBackground(tenantId);
     return c.json(summary);
   });
 
@@ -206,7 +212,9 @@ export function createApp(options: AppOptions): Hono {
   api.post('/kb/articles', requireAgentIdentity(), requireRole('admin'), async (c) => {
     const body = await readJson(c, KbArticleInput);
     if (!body.ok) return body.response;
-    const outcome = await upsertArticle(database.db, callerOf(c.get('principal')).tenantId, body.data);
+    const tenantId = callerOf(c.get('principal')).tenantId;
+    const outcome = await upsertArticle(database.db, tenantId, body.data);
+    if (outcome !== 'unchanged') embedInBackground(tenantId);
     const answer: KbArticleUpsertResponse = { id: body.data.id, outcome };
     return c.json(answer, outcome === 'created' ? 201 : 200);
   });

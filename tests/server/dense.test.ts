@@ -57,6 +57,15 @@ describe('dense retrieval on PGlite (pgvector) with a local embedding server', (
     expect((embeddingCalls.at(-1)!.body as { encoding_format?: string }).encoding_format).toBe('float');
   });
 
+  it('embeds an article added through the admin API without being asked', async () => {
+    const admin = await server.token('admin');
+    const res = await server.call('/v1/kb/articles', { token: admin, body: { id: 'heat', title: 'Heat pumps', body: 'Set the heat pump to eco mode.' } });
+    expect(res.status).toBe(201);
+    await expect
+      .poll(async () => (await server.database.query(`select 1 from kb_chunk_embeddings where chunk_id = 'heat#0'`)).length, { timeout: 10_000 })
+      .toBe(1);
+  });
+
   it('embeds re-imported articles and drops embeddings of deleted chunks', async () => {
     const tenantId = await ensureTenant(server.database.db, 'acme');
     await upsertArticles(server.database.db, tenantId, [{ ...ARTICLES[1]!, body: '## Timing\nRefunds take ten days.\n\n## Method\nBank transfer.' }]);
