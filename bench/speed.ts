@@ -22,6 +22,8 @@ const DBS = (process.env.BENCH_DBS ?? 'postgres,pglite').split(',') as ('postgre
 const QUERIES = 200;
 const SUGGESTS = 100;
 const SYNTHETIC_CHUNKS = 100_000;
+/** Results file name, so that partial runs (one database, one size) can be kept side by side. */
+const OUT = process.env.BENCH_OUT ?? 'speed';
 
 /** Deterministic pseudo-random numbers, so every run builds the same synthetic KB. */
 function prng(seed: number) {
@@ -153,6 +155,7 @@ async function main() {
         const row = await measure(server, tenantId, token, queries, size, chunks, importSeconds);
         rows.push(row);
         console.log(JSON.stringify(row));
+        write(rows, memory);
         if (kind === 'postgres' && size === '100k') {
           // The goal is about a server serving this KB; measure one on its own, against the same schema.
           const schema = (await server.database.query<{ s: string }>('select current_schema() as s'))[0]!.s;
@@ -160,14 +163,20 @@ async function main() {
           url.searchParams.set('options', `-c search_path=${schema}`);
           memory = { database: 'postgres', chunks, ...(await serverRss({ DATABASE_URL: url.toString() }, token, queries.slice(0, 100))) };
           console.log(JSON.stringify(memory));
+          write(rows, memory);
         }
       } finally {
         await server.close();
       }
     }
   }
+  console.log(write(rows, memory));
+}
+
+/** Writes what has been measured so far, so an interrupted run still leaves its rows. */
+function write(rows: Row[], memory: { database: string; chunks: number; rssMb: number; peakMb: number } | null): string {
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'speed.json'), JSON.stringify({ date: new Date().toISOString(), rows, memory }, null, 2));
+  writeFileSync(join(RESULTS, `${OUT}.json`), JSON.stringify({ date: new Date().toISOString(), rows, memory }, null, 2));
   const md = [
     `# Retrieval and suggestion speed (${new Date().toISOString().slice(0, 10)}, ms over real HTTP, k = 75, extractive generator)`,
     '',
@@ -181,8 +190,8 @@ async function main() {
     memory ? `Server RSS while serving ${memory.chunks} chunks on ${memory.database}: ${memory.rssMb} MB (peak ${memory.peakMb} MB).` : '',
     '',
   ].join('\n');
-  writeFileSync(join(RESULTS, 'speed.md'), md);
-  console.log(md);
+  writeFileSync(join(RESULTS, `${OUT}.md`), md);
+  return md;
 }
 
 await main();
