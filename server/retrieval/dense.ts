@@ -1,6 +1,6 @@
 import type { Database } from '../db/client';
 import type { Embedder } from './embeddings';
-import type { RetrievedChunk } from './lexical';
+import { toRetrievedChunks, type ChunkRow, type RetrievedChunk } from './lexical';
 
 /** Chunks embedded per round trip when catching up. */
 const EMBED_BATCH = 128;
@@ -54,15 +54,7 @@ export async function retrieveDense(
   model: string,
   k: number,
 ): Promise<RetrievedChunk[]> {
-  const rows = await database.query<{
-    chunk_id: string;
-    article_id: string;
-    title: string;
-    url: string | null;
-    heading: string | null;
-    content: string;
-    score: number;
-  }>(
+  const rows = await database.query<ChunkRow>(
     `select e.chunk_id, 1 - (e.embedding <=> $3::vector) as score, a.external_id as article_id, a.title, a.url, c.heading, c.content
        from kb_chunk_embeddings e
        join kb_chunks c on c.tenant_id = e.tenant_id and c.chunk_id = e.chunk_id
@@ -72,14 +64,5 @@ export async function retrieveDense(
       limit $4`,
     [tenantId, model, vectorLiteral(queryVector), k],
   );
-  return rows.map((row, i) => ({
-    articleId: row.article_id,
-    chunkId: row.chunk_id,
-    title: row.title,
-    url: row.url,
-    heading: row.heading,
-    content: row.content,
-    score: Number(row.score),
-    rank: i + 1,
-  }));
+  return toRetrievedChunks(rows);
 }

@@ -84,7 +84,8 @@ select f.chunk_id, f.score, a.external_id as article_id, a.title, a.url, c.headi
   join kb_articles a on a.id = c.article_id
  order by f.score desc, f.chunk_id`;
 
-interface Bm25Row {
+/** A chunk row as the retrieval queries select it. */
+export interface ChunkRow {
   chunk_id: string;
   article_id: string;
   title: string;
@@ -102,7 +103,11 @@ export async function retrieveLexical(
 ): Promise<RetrievedChunk[]> {
   const text = query.slice(0, MAX_QUERY_CHARS);
   if (!text.trim()) return [];
-  const rows = await database.query<Bm25Row>(BM25_SQL, [tenantId, text, k]);
+  return toRetrievedChunks(await database.query<ChunkRow>(BM25_SQL, [tenantId, text, k]));
+}
+
+/** Ranked rows to chunks, ranks counted from 1 in row order. */
+export function toRetrievedChunks(rows: ChunkRow[]): RetrievedChunk[] {
   return rows.map((row, i) => ({
     articleId: row.article_id,
     chunkId: row.chunk_id,

@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { articleRecord, type KbRecord, type ReadOptions } from './record';
+import { articleRecord, jsonLines, type KbRecord, type ReadOptions } from './record';
 
 /**
  * Contract v1 JSONL: one `{id, title, body, url?, locale?}` per line. Lines are read one at a time,
@@ -10,19 +9,10 @@ import { articleRecord, type KbRecord, type ReadOptions } from './record';
  * as usual.
  */
 export async function* readJsonl(input: Readable): AsyncGenerator<KbRecord> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let line = 0;
-  for await (const raw of lines) {
-    line++;
-    if (!raw.trim()) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      yield { position: `line ${line}`, line, error: `not JSON: ${(err as Error).message}` };
-      continue;
-    }
-    yield articleRecord(`line ${line}`, value, { line });
+  for await (const entry of jsonLines(input)) {
+    const line = entry.n;
+    if ('error' in entry) yield { position: `line ${line}`, line, error: entry.error };
+    else yield articleRecord(`line ${line}`, entry.value, { line });
   }
 }
 

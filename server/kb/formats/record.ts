@@ -1,4 +1,6 @@
 import { opendir, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { basename, join, relative, sep } from 'node:path';
 import { describeIssues, KbArticleInput } from '../../../lib/contract';
 
@@ -82,4 +84,22 @@ export async function listInputFiles(
   };
   await visit(root);
   return files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}
+
+/**
+ * The non-blank lines of a stream parsed as JSON, numbered from 1; a line that is not JSON comes back
+ * with its parse error instead of stopping the read.
+ */
+export async function* jsonLines(input: Readable): AsyncGenerator<{ n: number; value: unknown } | { n: number; error: string }> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  for await (const raw of lines) {
+    n++;
+    if (!raw.trim()) continue;
+    try {
+      yield { n, value: JSON.parse(raw) as unknown };
+    } catch (err) {
+      yield { n, error: `not JSON: ${(err as Error).message}` };
+    }
+  }
 }

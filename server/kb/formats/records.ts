@@ -1,8 +1,7 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { describeIssues } from '../../../lib/contract';
-import { articleRecord, type KbRecord } from './record';
+import { articleRecord, jsonLines, type KbRecord } from './record';
 
 /**
  * The wire form of parsed records (`POST /v1/admin/kb/import?format=records`): one KbRecord as JSON
@@ -21,18 +20,13 @@ const WireRecord = z.object({
 
 /** Reads the wire form; every article is validated again here, as any request body is. */
 export async function* readRecords(input: Readable): AsyncGenerator<KbRecord> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let n = 0;
-  for await (const raw of lines) {
-    n++;
-    if (!raw.trim()) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      yield { position: `record ${n}`, error: `not JSON: ${(err as Error).message}` };
+  for await (const entry of jsonLines(input)) {
+    const n = entry.n;
+    if ('error' in entry) {
+      yield { position: `record ${n}`, error: entry.error };
       continue;
     }
+    const value = entry.value;
     const parsed = WireRecord.safeParse(value);
     if (!parsed.success) {
       yield { position: `record ${n}`, error: describeIssues(parsed.error) };
