@@ -12,9 +12,12 @@ export interface BenchServer extends RunningServer {
 }
 
 /** A real server on a free port: PGlite in a temp folder, or a throwaway PostgreSQL schema. */
-export async function startBenchServer(kind: 'pglite' | 'postgres'): Promise<BenchServer> {
+export async function startBenchServer(
+  kind: 'pglite' | 'postgres',
+  options: { /** A PostgreSQL schema kept after the run, so a large KB is built once. */ keepSchema?: string } = {},
+): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'loopdesk-bench-'));
-  const pgSchema = kind === 'postgres' ? `bench_${process.pid}_${Date.now()}` : undefined;
+  const pgSchema = kind === 'postgres' ? (options.keepSchema ?? `bench_${process.pid}_${Date.now()}`) : undefined;
   const databaseUrl = kind === 'postgres' ? (process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test') : undefined;
   const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, databaseUrl }, { pgSchema });
   return {
@@ -22,7 +25,7 @@ export async function startBenchServer(kind: 'pglite' | 'postgres'): Promise<Ben
     kind,
     async close() {
       await server.close();
-      if (pgSchema) {
+      if (pgSchema && !options.keepSchema) {
         const { default: pg } = await import('pg');
         const client = new pg.Client({ connectionString: databaseUrl });
         await client.connect();

@@ -61,19 +61,29 @@ weighted as materialized (
      where left(s.term, 1) <> '${EXACT_PREFIX}' or s.df * 2 <= stats.n
   ) t where specificity <= ${MAX_TERMS_PER_FIELD}
 ),
-field_scores as (
+-- One index lookup per query term (lateral; 'offset 0' keeps the planner from flattening it into a
+-- join), whatever the statistics say: PGlite never auto-analyzes, and a plan that reads the tenant's
+-- whole postings list and filters it afterwards is orders of magnitude slower.
+field_scores as materialized (
   select w.exact, p.chunk_id,
          sum(w.idf * p.tf * ${BM25.k1 + 1} /
              (p.tf + ${BM25.k1} * (1 - ${BM25.b} + ${BM25.b} * p.doc_len / (case when w.exact then stats.avglen_exact else stats.avglen end)))) as score
-    from weighted w join kb_postings p on p.tenant_id = $1 and p.term = w.term, stats
+    from weighted w
+         cross join lateral (select chunk_id, tf, doc_len from kb_postings where tenant_id = $1 and term = w.term offset 0) p,
+         stats
    group by w.exact, p.chunk_id
 ),
+-- Each field's best chunks by a top-N sort, not a window over every matching chunk.
 ranked as (
-  select chunk_id, row_number() over (partition by exact order by score desc, chunk_id) as r from field_scores
+  select chunk_id, row_number() over (order by score desc, chunk_id) as r
+    from (select chunk_id, score from field_scores where exact order by score desc, chunk_id limit ${FUSED_DEPTH}) e
+  union all
+  select chunk_id, row_number() over (order by score desc, chunk_id)
+    from (select chunk_id, score from field_scores where not exact order by score desc, chunk_id limit ${FUSED_DEPTH}) s
 ),
 fused as (
   select chunk_id, sum(1.0 / (${RRF_K} + r))::float8 as score
-    from ranked where r <= ${FUSED_DEPTH}
+    from ranked
    group by chunk_id
    order by score desc, chunk_id
    limit $3
