@@ -2,7 +2,7 @@
  * Speed and memory of retrieval and suggestion, each against its raw SQL query alone, on PostgreSQL
  * and PGlite, at the FeedbackQA UK size and at 100k chunks. Writes bench/results/speed.{json,md}.
  *
- *   npm run bench:speed        (BENCH_SIZES=uk to skip the 100k build; BENCH_DBS=postgres|pglite)
+ *   npm run bench:speed        (BENCH_SIZES=uk,10k,100k; BENCH_DBS=postgres,pglite; BENCH_OUT=file name)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { post, startBenchServer, type BenchServer } from './lib/harness';
 import { percentile } from './lib/metrics';
 
 const RESULTS = join(PROJECT_ROOT, 'bench', 'results');
-const SIZES = (process.env.BENCH_SIZES ?? 'uk,100k').split(',');
+const SIZES = (process.env.BENCH_SIZES ?? 'uk,10k,100k').split(',');
 const DBS = (process.env.BENCH_DBS ?? 'postgres,pglite').split(',') as ('postgres' | 'pglite')[];
 const QUERIES = 200;
 const SUGGESTS = 100;
@@ -26,7 +26,12 @@ const LARGE_QUERIES = 50;
 const LARGE_SUGGESTS = 25;
 /** The 100k-chunk KB on PostgreSQL is built once and kept in this schema (drop it to rebuild). */
 const KEPT_SCHEMA = 'bench_speed_100k';
-const SYNTHETIC_CHUNKS = 100_000;
+/** Synthetic KB sizes by name; "uk" is the real FeedbackQA UK knowledge base. */
+const SYNTHETIC_SIZES: Record<string, number> = { '10k': 10_000, '100k': 100_000 };
+for (const size of SIZES) {
+  if (size !== 'uk' && !(size in SYNTHETIC_SIZES)) throw new Error(`BENCH_SIZES: unknown size "${size}" (uk, ${Object.keys(SYNTHETIC_SIZES).join(', ')})`);
+}
+
 /** Results file name, so that partial runs (one database, one size) can be kept side by side. */
 const OUT = process.env.BENCH_OUT ?? 'speed';
 
@@ -83,8 +88,9 @@ interface Row {
 }
 
 async function measure(server: BenchServer, tenantId: string, token: string, allQueries: string[], size: string, chunks: number, importSeconds: number): Promise<Row> {
-  const queries = allQueries.slice(0, size === 'uk' ? QUERIES : LARGE_QUERIES);
-  const suggests = size === 'uk' ? SUGGESTS : LARGE_SUGGESTS;
+  const large = size === '100k';
+  const queries = allQueries.slice(0, large ? LARGE_QUERIES : QUERIES);
+  const suggests = large ? LARGE_SUGGESTS : SUGGESTS;
   // Warm caches and plans first, as a running server would be.
   for (const q of queries.slice(0, 10)) await post(server, token, '/v1/retrieve', { query: q, k: 75 });
   const raw: number[] = [];
@@ -147,19 +153,21 @@ async function main() {
         const tenantId = await ensureTenant(server.database.db, `speed-${size}`);
         const started = performance.now();
         const [built] = await server.database.query<{ chunks: number }>('select chunks from kb_stats where tenant_id = $1', [tenantId]);
-        if (size !== 'uk' && (built?.chunks ?? 0) >= SYNTHETIC_CHUNKS) {
+        const synthetic = SYNTHETIC_SIZES[size] ?? 0;
+        const reused = size === '100k' && synthetic > 0 && (built?.chunks ?? 0) >= synthetic;
+        if (reused) {
           console.log(`  ${kind}: reusing the ${built!.chunks}-chunk KB in schema ${KEPT_SCHEMA}`);
         } else if (size === 'uk') {
           for (let i = 0; i < uk.articles.length; i += 200) await upsertArticles(server.database.db, tenantId, uk.articles.slice(i, i + 200));
         } else {
           let n = 0;
-          for (const batch of syntheticArticles(SYNTHETIC_CHUNKS)) {
+          for (const batch of syntheticArticles(synthetic)) {
             await upsertArticles(server.database.db, tenantId, batch);
             n += batch.length;
             if (n % 10_000 === 0) console.log(`  ${kind}: ${n} articles imported`);
           }
         }
-        const importSeconds = built && size !== 'uk' && built.chunks >= SYNTHETIC_CHUNKS ? Number.NaN : +((performance.now() - started) / 1000).toFixed(1);
+        const importSeconds = reused ? Number.NaN : +((performance.now() - started) / 1000).toFixed(1);
         const [{ chunks }] = (await server.database.query<{ chunks: number }>('select chunks from kb_stats where tenant_id = $1', [tenantId])) as [{ chunks: number }];
         const token = await createToken(server.database.db, { tenant: `speed-${size}`, team: 'bench', name: 'bench', role: 'agent' });
         const row = await measure(server, tenantId, token, queries, size, chunks, importSeconds);
