@@ -1,17 +1,23 @@
 import { useEffect, useState } from 'react';
-import type { SyncStatus } from '../lib/contract';
+import type { QuarantineEntry, SyncStatus } from '../lib/contract';
 import { askBackground } from '../lib/messaging';
 
 /** The outbox at a glance: what waits, what the server refused, and when it last synced. */
 export function SyncPanel() {
   const [status, setStatus] = useState<SyncStatus | null>(null);
+  const [quarantine, setQuarantine] = useState<QuarantineEntry[]>([]);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const run = async (type: 'status' | 'sync-now') => {
+  /** Runs one request, then reloads status and quarantine so the counts and the list agree. */
+  const act = async (action: () => Promise<unknown>) => {
     setBusy(true);
     try {
-      setStatus(await askBackground({ type }));
+      await action();
+      const [nextStatus, nextQuarantine] = await Promise.all([askBackground({ type: 'status' }), askBackground({ type: 'quarantine-list' })]);
+      setStatus(nextStatus);
+      setQuarantine(nextQuarantine);
       setError(null);
     } catch (err) {
       setError((err as Error).message);
@@ -21,8 +27,15 @@ export function SyncPanel() {
   };
 
   useEffect(() => {
-    void run('status');
+    void act(async () => {});
   }, []);
+
+  const toggle = (id: string) =>
+    setExpanded((current) => {
+      const next = new Set(current);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
 
   return (
     <main className="ld-page ld-popup">
@@ -37,9 +50,55 @@ export function SyncPanel() {
           <dd>{status.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never'}</dd>
         </dl>
       )}
+      {status && status.quarantined > 0 && quarantine.length > 0 && (
+        <section aria-labelledby="ld-quarantine-heading">
+          <h2 id="ld-quarantine-heading">Quarantined events</h2>
+          <ul>
+            {quarantine.map((entry) => {
+              const what = `${entry.type} event for ticket ${entry.ticketId}`;
+              const detailsId = `ld-quarantine-${entry.id}`;
+              const open = expanded.has(entry.id);
+              return (
+                <li key={entry.id}>
+                  <div>
+                    <strong>{entry.type}</strong>, ticket {entry.ticketId}
+                  </div>
+                  <div className="ld-error">{entry.reason}</div>
+                  <div>
+                    <time dateTime={entry.quarantinedAt}>{new Date(entry.quarantinedAt).toLocaleString()}</time>
+                  </div>
+                  <button type="button" aria-expanded={open} aria-controls={detailsId} aria-label={`Details of ${what}`} onClick={() => toggle(entry.id)}>
+                    Details
+                  </button>{' '}
+                  <button
+                    type="button"
+                    disabled={busy}
+                    aria-label={`Retry ${what}`}
+                    onClick={() => void act(() => askBackground({ type: 'quarantine-retry', id: entry.id }))}
+                  >
+                    Retry
+                  </button>{' '}
+                  <button
+                    type="button"
+                    disabled={busy}
+                    aria-label={`Discard ${what}`}
+                    onClick={() => void act(() => askBackground({ type: 'quarantine-discard', id: entry.id }))}
+                  >
+                    Discard
+                  </button>
+                  {/* React renders the JSON as text, so nothing in a rejected event can become markup. */}
+                  <pre id={detailsId} hidden={!open} style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', maxHeight: '12em', overflow: 'auto' }}>
+                    {entry.eventJson}
+                  </pre>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
       {status?.lastError && <p className="ld-error">{status.lastError}</p>}
       {error && <p className="ld-error" role="alert">{error}</p>}
-      <button type="button" disabled={busy} onClick={() => void run('sync-now')}>
+      <button type="button" disabled={busy} onClick={() => void act(() => askBackground({ type: 'sync-now' }))}>
         Sync now
       </button>
     </main>

@@ -11,6 +11,7 @@ import {
   type SuggestPortMessage,
 } from '../lib/contract';
 import { enqueue, openOutboxDb } from '../lib/outbox/db';
+import { discardQuarantined, listQuarantine, retryQuarantined } from '../lib/outbox/quarantine';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { readSettings } from '../lib/settings';
 
@@ -42,8 +43,18 @@ export default defineBackground(() => {
       scheduleSync();
       return { queued: true };
     },
-    'sync-now': () => engine.sync(),
+    // The agent asked: events waiting out a backoff go too.
+    'sync-now': () => engine.sync({ force: true }),
     status: () => engine.status(),
+    'quarantine-list': () => listQuarantine(db),
+    async 'quarantine-retry'({ id }) {
+      const retried = await retryQuarantined(db, id);
+      if (retried) scheduleSync();
+      return { retried };
+    },
+    async 'quarantine-discard'({ id }) {
+      return { discarded: await discardQuarantined(db, id) };
+    },
   };
 
   browser.runtime.onMessage.addListener((message: unknown, _sender, sendResponse) => {

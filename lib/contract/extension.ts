@@ -15,6 +15,9 @@ export const BackgroundRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('record-event'), event: AnnotationEvent }),
   z.object({ type: z.literal('sync-now') }),
   z.object({ type: z.literal('status') }),
+  z.object({ type: z.literal('quarantine-list') }),
+  z.object({ type: z.literal('quarantine-retry'), id: z.uuid() }),
+  z.object({ type: z.literal('quarantine-discard'), id: z.uuid() }),
 ]);
 export type BackgroundRequest = z.infer<typeof BackgroundRequest>;
 
@@ -26,6 +29,21 @@ export const SyncStatus = z.object({
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 
+/**
+ * A quarantined event as the popup shows it. `type` and `ticketId` are plain strings because a
+ * rejected event is exactly the kind that may not match the current schema; `eventJson` is the
+ * whole event, for the agent to inspect before retrying or discarding it.
+ */
+export const QuarantineEntry = z.object({
+  id: z.string(),
+  type: z.string(),
+  ticketId: z.string(),
+  reason: z.string(),
+  quarantinedAt: z.iso.datetime(),
+  eventJson: z.string(),
+});
+export type QuarantineEntry = z.infer<typeof QuarantineEntry>;
+
 /** Every answer from the background has this shape, so callers always see errors as text. */
 export type BackgroundResponse<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -33,6 +51,10 @@ export interface BackgroundReplies {
   'record-event': { queued: true };
   'sync-now': SyncStatus;
   status: SyncStatus;
+  'quarantine-list': QuarantineEntry[];
+  /** False when the event was no longer quarantined (retried or discarded elsewhere). */
+  'quarantine-retry': { retried: boolean };
+  'quarantine-discard': { discarded: boolean };
 }
 
 /**

@@ -64,11 +64,15 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
     if (synced) await db.meta.put({ key: 'lastSyncAt', value: new Date(now()).toISOString() });
   }
 
-  async function nextBatch(): Promise<QueuedEvent[]> {
-    const due = await db.outbox.where('nextAttemptAt').belowOrEqual(now()).sortBy('queuedAt');
+  async function nextBatch(force: boolean, attempted: Set<string>): Promise<QueuedEvent[]> {
+    const due = force
+      ? await db.outbox.orderBy('queuedAt').toArray()
+      : await db.outbox.where('nextAttemptAt').belowOrEqual(now()).sortBy('queuedAt');
     const batch: QueuedEvent[] = [];
     let bytes = 0;
     for (const item of due) {
+      // Each event is sent at most once per run, so a run always ends.
+      if (attempted.has(item.id)) continue;
       const size = JSON.stringify(item.event).length + 1;
       if (batch.length > 0 && (batch.length >= batchSize || bytes + size > batchBytes)) break;
       batch.push(item);
@@ -102,7 +106,12 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
     await db.transaction('rw', db.outbox, db.quarantine, async () => {
       for (const item of batch) {
         const result = byId.get(item.id);
-        if (!result) continue; // not answered: stays queued and is sent again
+        if (!result) {
+          // Not answered: stays queued and is sent again later, after a backoff like any failure.
+          const attempts = item.attempts + 1;
+          await db.outbox.update(item.id, { attempts, nextAttemptAt: now() + backoffMs(attempts, null, random) });
+          continue;
+        }
         await db.outbox.delete(item.id);
         if (result.status === 'rejected') {
           await db.quarantine.put({ id: item.id, event: item.event, reason: result.error ?? 'rejected', quarantinedAt: now() });
@@ -120,14 +129,16 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
     });
   }
 
-  async function run(): Promise<SyncStatus> {
+  async function run(force: boolean): Promise<SyncStatus> {
+    const attempted = new Set<string>();
     const target = await options.target();
     if (!target) {
       await setMeta('not configured: set the server URL and token in the options', false);
       return status();
     }
     for (;;) {
-      const batch = await nextBatch();
+      const batch = await nextBatch(force, attempted);
+      for (const item of batch) attempted.add(item.id);
       if (batch.length === 0) {
         await setMeta(null, true);
         break;
@@ -154,9 +165,12 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
   }
 
   return {
-    /** Runs one sync; a call while one runs joins it, so two syncs never overlap. */
-    sync(): Promise<SyncStatus> {
-      running ??= run().finally(() => {
+    /**
+     * Runs one sync; a call while one runs joins it, so two syncs never overlap. `force` (the
+     * agent's "Sync now") also sends events still waiting out their backoff.
+     */
+    sync(options: { force?: boolean } = {}): Promise<SyncStatus> {
+      running ??= run(options.force ?? false).finally(() => {
         running = null;
       });
       return running;

@@ -67,6 +67,16 @@ describe('outbox sync', () => {
     expect(quarantined).toMatchObject({ id: events[2]!.id, reason: 'events[2].label: Invalid option' });
   });
 
+  it('backs off events the server left unanswered instead of resending them at once', async () => {
+    await queue(2);
+    respond = (batch, res) => json(res, 200, { results: [{ id: batch[0]!.id, status: 'accepted' }] });
+    const status = await engineFor(db).sync({ force: true });
+    expect(status.queued).toBe(1);
+    expect(received).toHaveLength(1);
+    const [left] = await db.outbox.toArray();
+    expect(left!.nextAttemptAt).toBeGreaterThan(clock);
+  });
+
   it('sends in bounded batches, oldest first', async () => {
     const events = await queue(5);
     respond = (batch, res) => json(res, 200, { results: batch.map((e) => ({ id: e.id, status: 'accepted' })) });
@@ -89,6 +99,15 @@ describe('outbox sync', () => {
     clock += 7_000;
     respond = (batch, res) => json(res, 200, { results: batch.map((e) => ({ id: e.id, status: 'accepted' })) });
     expect((await engineFor(db).sync()).queued).toBe(0);
+  });
+
+  it('sends events still in backoff when the agent forces a sync', async () => {
+    await queue(1);
+    respond = (_batch, res) => json(res, 503, { error: 'down' });
+    await engineFor(db).sync();
+    respond = (batch, res) => json(res, 200, { results: batch.map((e) => ({ id: e.id, status: 'accepted' })) });
+    expect((await engineFor(db).sync()).queued).toBe(1); // still backing off
+    expect((await engineFor(db).sync({ force: true })).queued).toBe(0);
   });
 
   it('keeps events queued when the server is unreachable, and never runs two syncs at once', async () => {

@@ -1,0 +1,75 @@
+import type { Page } from '@playwright/test';
+import type { browser } from 'wxt/browser';
+import { AnnotationEvent, type SyncStatus } from '../../lib/contract';
+import { sampleEvent } from '../support/events';
+import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy';
+import { configureExtension, expect, test } from './fixtures';
+
+/**
+ * Fault injection between the extension and the server: whatever happens to the network or the
+ * server, every event the agent created is stored exactly once once things recover.
+ */
+const EVENTS_PER_SCENARIO = 200;
+const SUGGESTION_ID = '0195f1a2-0000-4000-8000-000000000001';
+const table: { scenario: string; created: number; stored: number; lost: number; duplicated: number }[] = [];
+
+async function background<T>(page: Page, message: unknown): Promise<T> {
+  const response = await page.evaluate((m) => (globalThis as unknown as { chrome: typeof browser }).chrome.runtime.sendMessage(m), message);
+  const answer = response as { ok: boolean; value?: T; error?: string };
+  if (!answer.ok) throw new Error(answer.error);
+  return answer.value as T;
+}
+
+const SCENARIOS: { name: string; fault: Fault; times: number }[] = [
+  { name: 'server down for a while', fault: { kind: 'down' }, times: Infinity },
+  { name: 'burst of 500s', fault: { kind: 'status', status: 500 }, times: 3 },
+  { name: '429 with Retry-After', fault: { kind: 'status', status: 429, retryAfterSeconds: 1 }, times: 2 },
+  { name: 'response hangs past the timeout', fault: { kind: 'hang' }, times: 1 },
+  { name: 'reset after the server stored the batch', fault: { kind: 'reset-after-store' }, times: 2 },
+];
+
+test.describe('outbox under injected faults', () => {
+  test.afterAll(() => {
+    console.log('\nscenario | created | stored | lost | duplicated');
+    for (const r of table) console.log(`${r.scenario} | ${r.created} | ${r.stored} | ${r.lost} | ${r.duplicated}`);
+  });
+
+  for (const scenario of SCENARIOS) {
+    test(`no event lost or doubled: ${scenario.name}`, async ({ context, extensionId, server }) => {
+      test.setTimeout(120_000);
+      let proxy: FaultProxy | undefined;
+      try {
+        proxy = await startFaultProxy(server.url);
+        await configureExtension(context, extensionId, proxy.url, server.demoToken!);
+        const page = await context.newPage();
+        await page.goto(`chrome-extension://${extensionId}/popup.html`);
+
+        proxy.inject(scenario.fault, scenario.times);
+        const events = Array.from({ length: EVENTS_PER_SCENARIO }, () => AnnotationEvent.parse(sampleEvent('knowledge.relevance', SUGGESTION_ID)));
+        for (const event of events) await background(page, { type: 'record-event', event });
+        // The fault really happened to the extension's own (debounced) sync.
+        await expect.poll(() => proxy!.stats().faulted, { timeout: 30_000 }).toBeGreaterThan(0);
+
+        if (scenario.times === Infinity) proxy.inject({ kind: 'pass' });
+        // Recovery: the agent presses "Sync now" until the queue is empty.
+        await expect
+          .poll(async () => (await background<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
+          .toBe(0);
+
+        const ids = events.map((e) => e.id);
+        const [row] = await server.database.query<{ stored: number; distinct_ids: number }>(
+          'select count(*)::int as stored, count(distinct id)::int as distinct_ids from events where id = any($1::uuid[])',
+          [ids],
+        );
+        const stored = row!.distinct_ids;
+        table.push({ scenario: scenario.name, created: ids.length, stored, lost: ids.length - stored, duplicated: row!.stored - row!.distinct_ids });
+        expect(stored).toBe(EVENTS_PER_SCENARIO);
+        expect(row!.stored).toBe(EVENTS_PER_SCENARIO);
+        const status = await background<SyncStatus>(page, { type: 'status' });
+        expect(status).toMatchObject({ queued: 0, quarantined: 0 });
+      } finally {
+        await proxy?.close();
+      }
+    });
+  }
+});
