@@ -3,7 +3,10 @@ import type { browser } from 'wxt/browser';
 import { AnnotationEvent, type SyncStatus } from '../../lib/contract';
 import { sampleEvent } from '../support/events';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy';
-import { configureExtension, expect, test } from './fixtures';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configureExtension, expect, extensionIdOf, launchWithExtension, test } from './fixtures';
 
 /**
  * Fault injection between the extension and the server: whatever happens to the network or the
@@ -28,12 +31,12 @@ const SCENARIOS: { name: string; fault: Fault; times: number }[] = [
   { name: 'reset after the server stored the batch', fault: { kind: 'reset-after-store' }, times: 2 },
 ];
 
-test.describe('outbox under injected faults', () => {
-  test.afterAll(() => {
-    console.log('\nscenario | created | stored | lost | duplicated');
-    for (const r of table) console.log(`${r.scenario} | ${r.created} | ${r.stored} | ${r.lost} | ${r.duplicated}`);
-  });
+test.afterAll(() => {
+  console.log('\nscenario | created | stored | lost | duplicated');
+  for (const r of table) console.log(`${r.scenario} | ${r.created} | ${r.stored} | ${r.lost} | ${r.duplicated}`);
+});
 
+test.describe('outbox under injected faults', () => {
   for (const scenario of SCENARIOS) {
     test(`no event lost or doubled: ${scenario.name}`, async ({ context, extensionId, server }) => {
       test.setTimeout(120_000);
@@ -72,4 +75,74 @@ test.describe('outbox under injected faults', () => {
       }
     });
   }
+});
+
+test.describe('outbox across worker and browser restarts', () => {
+  test('no event lost or doubled: service worker stopped mid-batch', async ({ context, extensionId, server }) => {
+    test.setTimeout(120_000);
+    const proxy = await startFaultProxy(server.url);
+    try {
+      await configureExtension(context, extensionId, proxy.url, server.demoToken!);
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/popup.html`);
+      // The first batch reaches the server and is stored, but its answer never comes back.
+      proxy.inject({ kind: 'hang' }, 1);
+      const events = Array.from({ length: EVENTS_PER_SCENARIO }, () => AnnotationEvent.parse(sampleEvent('adoption', SUGGESTION_ID)));
+      for (const event of events) await background(page, { type: 'record-event', event });
+      await expect.poll(() => proxy.stats().batches, { timeout: 30_000 }).toBeGreaterThan(0);
+      // Chrome may stop an MV3 worker at any moment; here, while its batch is in flight.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      // A message wakes a new worker, which finds the events still queued and sends them.
+      await expect
+        .poll(async () => (await background<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
+        .toBe(0);
+      const [row] = await server.database.query<{ stored: number; distinct_ids: number }>(
+        'select count(*)::int as stored, count(distinct id)::int as distinct_ids from events where id = any($1::uuid[])',
+        [events.map((e) => e.id)],
+      );
+      table.push({ scenario: 'service worker stopped mid-batch', created: events.length, stored: row!.distinct_ids, lost: events.length - row!.distinct_ids, duplicated: row!.stored - row!.distinct_ids });
+      expect(row).toEqual({ stored: EVENTS_PER_SCENARIO, distinct_ids: EVENTS_PER_SCENARIO });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('no event lost or doubled: browser closed and relaunched with events queued', async ({ server }) => {
+    test.setTimeout(120_000);
+    const proxy = await startFaultProxy(server.url);
+    const profile = mkdtempSync(join(tmpdir(), 'loopdesk-relaunch-'));
+    try {
+      let context = await launchWithExtension(profile);
+      const extensionId = await extensionIdOf(context);
+      await configureExtension(context, extensionId, proxy.url, server.demoToken!);
+      proxy.inject({ kind: 'down' });
+      let page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/popup.html`);
+      const events = Array.from({ length: EVENTS_PER_SCENARIO }, () => AnnotationEvent.parse(sampleEvent('preference', SUGGESTION_ID)));
+      for (const event of events) await background(page, { type: 'record-event', event });
+      await expect.poll(async () => (await background<SyncStatus>(page, { type: 'status' })).queued).toBe(EVENTS_PER_SCENARIO);
+      await context.close();
+
+      // The network is back; the agent opens the browser again on the same profile.
+      proxy.inject({ kind: 'pass' });
+      context = await launchWithExtension(profile);
+      page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/popup.html`);
+      await expect
+        .poll(async () => (await background<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
+        .toBe(0);
+      await context.close();
+      const [row] = await server.database.query<{ stored: number; distinct_ids: number }>(
+        'select count(*)::int as stored, count(distinct id)::int as distinct_ids from events where id = any($1::uuid[])',
+        [events.map((e) => e.id)],
+      );
+      table.push({ scenario: 'browser closed and relaunched', created: events.length, stored: row!.distinct_ids, lost: events.length - row!.distinct_ids, duplicated: row!.stored - row!.distinct_ids });
+      expect(row).toEqual({ stored: EVENTS_PER_SCENARIO, distinct_ids: EVENTS_PER_SCENARIO });
+    } finally {
+      await proxy.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
 });
