@@ -8,6 +8,7 @@ const BENCHES: Record<string, string[]> = {
   retrieval: ['bench/retrieval.ts'],
   speed: ['bench/speed.ts'],
   'llm-overhead': ['bench/llm-overhead.ts'],
+  ingest: ['bench/ingest.ts'],
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
