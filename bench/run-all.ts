@@ -9,6 +9,7 @@ const BENCHES: Record<string, string[]> = {
   speed: ['bench/speed.ts'],
   'llm-overhead': ['bench/llm-overhead.ts'],
   ingest: ['bench/ingest.ts'],
+  sync: ['bench/sync.ts'],
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
