@@ -59,7 +59,7 @@ try {
   // The server comes back; the worker notices on its next sync (here: the agent's "Sync now").
   proxy.inject({ kind: 'pass' });
   const started = performance.now();
-  void background<SyncStatus>(page, { type: 'sync-now' });
+  const syncing = background<SyncStatus>(page, { type: 'sync-now' }).catch(() => null);
   let stored = 0;
   while (stored < EVENTS) {
     await new Promise((r) => setTimeout(r, 100));
@@ -67,6 +67,7 @@ try {
     if (performance.now() - started > 120_000) throw new Error(`only ${stored} of ${EVENTS} stored after 120 s`);
   }
   const seconds = (performance.now() - started) / 1000;
+  await syncing;
   const result = { date: new Date().toISOString(), database: server.database.kind, events: EVENTS, queueSeconds: +queueSeconds.toFixed(1), secondsUntilAllStored: +seconds.toFixed(2), goalSeconds: 10 };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'sync.json'), JSON.stringify(result, null, 2));

@@ -1,5 +1,5 @@
 import { EventBatchResponse, MAX_BODY_BYTES, type SyncStatus } from '../contract';
-import type { OutboxDb, QueuedEvent } from './db';
+import type { OutboxDb, QuarantinedEvent, QueuedEvent } from './db';
 
 export interface SyncTarget {
   serverUrl: string;
@@ -52,7 +52,7 @@ class TransientError extends Error {
  */
 export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
   const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
-  const batchSize = options.batchSize ?? 200;
+  const batchSize = options.batchSize ?? 500;
   const batchBytes = options.batchBytes ?? Math.floor(MAX_BODY_BYTES / 2);
   const timeoutMs = options.timeoutMs ?? 15_000;
   const now = options.now ?? Date.now;
@@ -65,19 +65,25 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
   }
 
   async function nextBatch(force: boolean, attempted: Set<string>): Promise<QueuedEvent[]> {
-    const due = force
-      ? await db.outbox.orderBy('queuedAt').toArray()
-      : await db.outbox.where('nextAttemptAt').belowOrEqual(now()).sortBy('queuedAt');
+    const dueBy = now();
     const batch: QueuedEvent[] = [];
     let bytes = 0;
-    for (const item of due) {
-      // Each event is sent at most once per run, so a run always ends.
-      if (attempted.has(item.id)) continue;
-      const size = JSON.stringify(item.event).length + 1;
-      if (batch.length > 0 && (batch.length >= batchSize || bytes + size > batchBytes)) break;
-      batch.push(item);
-      bytes += size;
-    }
+    let full = false;
+    // Walks the queue oldest first and stops at a full batch, so a long queue is not read whole for
+    // every batch. Each event is sent at most once per run, so a run always ends.
+    await db.outbox
+      .orderBy('queuedAt')
+      .until(() => full)
+      .each((item) => {
+        if (attempted.has(item.id) || (!force && item.nextAttemptAt > dueBy)) return;
+        const size = JSON.stringify(item.event).length + 1;
+        if (batch.length > 0 && (batch.length >= batchSize || bytes + size > batchBytes)) {
+          full = true;
+          return;
+        }
+        batch.push(item);
+        bytes += size;
+      });
     return batch;
   }
 
@@ -103,19 +109,24 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
     }
     const { results } = EventBatchResponse.parse(await response.json());
     const byId = new Map(results.map((r) => [r.id, r]));
+    const delivered: string[] = [];
+    const rejected: QuarantinedEvent[] = [];
+    const unanswered: QueuedEvent[] = [];
+    for (const item of batch) {
+      const result = byId.get(item.id);
+      if (!result) unanswered.push(item);
+      else {
+        delivered.push(item.id);
+        if (result.status === 'rejected') rejected.push({ id: item.id, event: item.event, reason: result.error ?? 'rejected', quarantinedAt: now() });
+      }
+    }
     await db.transaction('rw', db.outbox, db.quarantine, async () => {
-      for (const item of batch) {
-        const result = byId.get(item.id);
-        if (!result) {
-          // Not answered: stays queued and is sent again later, after a backoff like any failure.
-          const attempts = item.attempts + 1;
-          await db.outbox.update(item.id, { attempts, nextAttemptAt: now() + backoffMs(attempts, null, random) });
-          continue;
-        }
-        await db.outbox.delete(item.id);
-        if (result.status === 'rejected') {
-          await db.quarantine.put({ id: item.id, event: item.event, reason: result.error ?? 'rejected', quarantinedAt: now() });
-        }
+      await db.quarantine.bulkPut(rejected);
+      await db.outbox.bulkDelete(delivered);
+      // Not answered: stays queued and is sent again later, after a backoff like any failure.
+      for (const item of unanswered) {
+        const attempts = item.attempts + 1;
+        await db.outbox.update(item.id, { attempts, nextAttemptAt: now() + backoffMs(attempts, null, random) });
       }
     });
   }
