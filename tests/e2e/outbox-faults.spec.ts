@@ -6,6 +6,7 @@ import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-p
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestServer } from '../support/server';
 import { configureExtension, expect, extensionIdOf, launchWithExtension, test } from './fixtures';
 
 /**
@@ -21,6 +22,18 @@ async function background<T>(page: Page, message: unknown): Promise<T> {
   const answer = response as { ok: boolean; value?: T; error?: string };
   if (!answer.ok) throw new Error(answer.error);
   return answer.value as T;
+}
+
+
+/** Reads back what the server stored of the created events and adds the scenario's row to the table. */
+async function recordOutcome(server: TestServer, scenario: string, events: AnnotationEvent[]) {
+  const [row] = await server.database.query<{ stored: number; distinct_ids: number }>(
+    'select count(*)::int as stored, count(distinct id)::int as distinct_ids from events where id = any($1::uuid[])',
+    [events.map((e) => e.id)],
+  );
+  const outcome = { scenario, created: events.length, stored: row!.distinct_ids, lost: events.length - row!.distinct_ids, duplicated: row!.stored - row!.distinct_ids };
+  table.push(outcome);
+  return outcome;
 }
 
 const SCENARIOS: { name: string; fault: Fault; times: number }[] = [
@@ -59,15 +72,7 @@ test.describe('outbox under injected faults', () => {
           .poll(async () => (await background<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
           .toBe(0);
 
-        const ids = events.map((e) => e.id);
-        const [row] = await server.database.query<{ stored: number; distinct_ids: number }>(
-          'select count(*)::int as stored, count(distinct id)::int as distinct_ids from events where id = any($1::uuid[])',
-          [ids],
-        );
-        const stored = row!.distinct_ids;
-        table.push({ scenario: scenario.name, created: ids.length, stored, lost: ids.length - stored, duplicated: row!.stored - row!.distinct_ids });
-        expect(stored).toBe(EVENTS_PER_SCENARIO);
-        expect(row!.stored).toBe(EVENTS_PER_SCENARIO);
+        expect(await recordOutcome(server, scenario.name, events)).toMatchObject({ stored: EVENTS_PER_SCENARIO, lost: 0, duplicated: 0 });
         const status = await background<SyncStatus>(page, { type: 'status' });
         expect(status).toMatchObject({ queued: 0, quarantined: 0 });
       } finally {
@@ -98,12 +103,7 @@ test.describe('outbox across worker and browser restarts', () => {
       await expect
         .poll(async () => (await background<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
         .toBe(0);
-      const [row] = await server.database.query<{ stored: number; distinct_ids: number }>(
-        'select count(*)::int as stored, count(distinct id)::int as distinct_ids from events where id = any($1::uuid[])',
-        [events.map((e) => e.id)],
-      );
-      table.push({ scenario: 'service worker stopped mid-batch', created: events.length, stored: row!.distinct_ids, lost: events.length - row!.distinct_ids, duplicated: row!.stored - row!.distinct_ids });
-      expect(row).toEqual({ stored: EVENTS_PER_SCENARIO, distinct_ids: EVENTS_PER_SCENARIO });
+      expect(await recordOutcome(server, 'service worker stopped mid-batch', events)).toMatchObject({ stored: EVENTS_PER_SCENARIO, lost: 0, duplicated: 0 });
     } finally {
       await proxy.close();
     }
@@ -134,12 +134,7 @@ test.describe('outbox across worker and browser restarts', () => {
         .poll(async () => (await background<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
         .toBe(0);
       await context.close();
-      const [row] = await server.database.query<{ stored: number; distinct_ids: number }>(
-        'select count(*)::int as stored, count(distinct id)::int as distinct_ids from events where id = any($1::uuid[])',
-        [events.map((e) => e.id)],
-      );
-      table.push({ scenario: 'browser closed and relaunched', created: events.length, stored: row!.distinct_ids, lost: events.length - row!.distinct_ids, duplicated: row!.stored - row!.distinct_ids });
-      expect(row).toEqual({ stored: EVENTS_PER_SCENARIO, distinct_ids: EVENTS_PER_SCENARIO });
+      expect(await recordOutcome(server, 'browser closed and relaunched', events)).toMatchObject({ stored: EVENTS_PER_SCENARIO, lost: 0, duplicated: 0 });
     } finally {
       await proxy.close();
       rmSync(profile, { recursive: true, force: true });
