@@ -7,10 +7,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { AnnotationEvent, EVENT_TYPES, type SyncStatus } from '../lib/contract';
 import { PROJECT_ROOT } from '../server/config';
-import { extensionIdOf, launchWithExtension } from '../tests/support/browser';
+import { askBackgroundFrom, extensionIdOf, launchWithExtension } from '../tests/support/browser';
 import { sampleEvent } from '../tests/support/events';
 import { startFaultProxy } from '../tests/support/fault-proxy';
 import { startTestServer } from '../tests/support/server';
@@ -19,15 +18,6 @@ const RESULTS = join(PROJECT_ROOT, 'bench', 'results');
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const SUGGESTION_ID = '0195f1a2-0000-4000-8000-0000000000bb';
 
-async function background<T>(page: Page, message: unknown): Promise<T> {
-  const answer = (await page.evaluate((m) => (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage(m), message)) as {
-    ok: boolean;
-    value?: T;
-    error?: string;
-  };
-  if (!answer.ok) throw new Error(answer.error);
-  return answer.value as T;
-}
 
 const server = await startTestServer(process.env.DATABASE_URL ? 'postgres' : 'pglite', { demo: true });
 const proxy = await startFaultProxy(server.url);
@@ -53,13 +43,13 @@ try {
     }, events.slice(i, i + 500));
   }
   const queueSeconds = (performance.now() - queueStarted) / 1000;
-  const queued = (await background<SyncStatus>(page, { type: 'status' })).queued;
+  const queued = (await askBackgroundFrom<SyncStatus>(page, { type: 'status' })).queued;
   if (queued !== EVENTS) throw new Error(`expected ${EVENTS} queued, found ${queued}`);
 
   // The server comes back; the worker notices on its next sync (here: the agent's "Sync now").
   proxy.inject({ kind: 'pass' });
   const started = performance.now();
-  const syncing = background<SyncStatus>(page, { type: 'sync-now' }).catch(() => null);
+  const syncing = askBackgroundFrom<SyncStatus>(page, { type: 'sync-now' }).catch(() => null);
   let stored = 0;
   while (stored < EVENTS) {
     await new Promise((r) => setTimeout(r, 100));

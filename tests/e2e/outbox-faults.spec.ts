@@ -1,11 +1,10 @@
-import type { Page } from '@playwright/test';
-import type { browser } from 'wxt/browser';
 import { AnnotationEvent, type SyncStatus } from '../../lib/contract';
 import { sampleEvent } from '../support/events';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { askBackgroundFrom } from '../support/browser';
 import type { TestServer } from '../support/server';
 import { configureExtension, expect, extensionIdOf, launchWithExtension, test } from './fixtures';
 
@@ -17,12 +16,6 @@ const EVENTS_PER_SCENARIO = 200;
 const SUGGESTION_ID = '0195f1a2-0000-4000-8000-000000000001';
 const table: { scenario: string; created: number; stored: number; lost: number; duplicated: number }[] = [];
 
-async function background<T>(page: Page, message: unknown): Promise<T> {
-  const response = await page.evaluate((m) => (globalThis as unknown as { chrome: typeof browser }).chrome.runtime.sendMessage(m), message);
-  const answer = response as { ok: boolean; value?: T; error?: string };
-  if (!answer.ok) throw new Error(answer.error);
-  return answer.value as T;
-}
 
 
 /** Reads back what the server stored of the created events and adds the scenario's row to the table. */
@@ -62,18 +55,18 @@ test.describe('outbox under injected faults', () => {
 
         proxy.inject(scenario.fault, scenario.times);
         const events = Array.from({ length: EVENTS_PER_SCENARIO }, () => AnnotationEvent.parse(sampleEvent('knowledge.relevance', SUGGESTION_ID)));
-        for (const event of events) await background(page, { type: 'record-event', event });
+        for (const event of events) await askBackgroundFrom(page, { type: 'record-event', event });
         // The fault really happened to the extension's own (debounced) sync.
         await expect.poll(() => proxy!.stats().faulted, { timeout: 30_000 }).toBeGreaterThan(0);
 
         if (scenario.times === Infinity) proxy.inject({ kind: 'pass' });
         // Recovery: the agent presses "Sync now" until the queue is empty.
         await expect
-          .poll(async () => (await background<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
+          .poll(async () => (await askBackgroundFrom<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
           .toBe(0);
 
         expect(await recordOutcome(server, scenario.name, events)).toMatchObject({ stored: EVENTS_PER_SCENARIO, lost: 0, duplicated: 0 });
-        const status = await background<SyncStatus>(page, { type: 'status' });
+        const status = await askBackgroundFrom<SyncStatus>(page, { type: 'status' });
         expect(status).toMatchObject({ queued: 0, quarantined: 0 });
       } finally {
         await proxy?.close();
@@ -93,7 +86,7 @@ test.describe('outbox across worker and browser restarts', () => {
       // The first batch reaches the server and is stored, but its answer never comes back.
       proxy.inject({ kind: 'hang' }, 1);
       const events = Array.from({ length: EVENTS_PER_SCENARIO }, () => AnnotationEvent.parse(sampleEvent('adoption', SUGGESTION_ID)));
-      for (const event of events) await background(page, { type: 'record-event', event });
+      for (const event of events) await askBackgroundFrom(page, { type: 'record-event', event });
       await expect.poll(() => proxy.stats().batches, { timeout: 30_000 }).toBeGreaterThan(0);
       // Chrome may stop an MV3 worker at any moment; here, while its batch is in flight.
       const cdp = await context.newCDPSession(page);
@@ -101,7 +94,7 @@ test.describe('outbox across worker and browser restarts', () => {
       await cdp.send('ServiceWorker.stopAllWorkers');
       // A message wakes a new worker, which finds the events still queued and sends them.
       await expect
-        .poll(async () => (await background<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
+        .poll(async () => (await askBackgroundFrom<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
         .toBe(0);
       expect(await recordOutcome(server, 'service worker stopped mid-batch', events)).toMatchObject({ stored: EVENTS_PER_SCENARIO, lost: 0, duplicated: 0 });
     } finally {
@@ -121,8 +114,8 @@ test.describe('outbox across worker and browser restarts', () => {
       let page = await context.newPage();
       await page.goto(`chrome-extension://${extensionId}/popup.html`);
       const events = Array.from({ length: EVENTS_PER_SCENARIO }, () => AnnotationEvent.parse(sampleEvent('preference', SUGGESTION_ID)));
-      for (const event of events) await background(page, { type: 'record-event', event });
-      await expect.poll(async () => (await background<SyncStatus>(page, { type: 'status' })).queued).toBe(EVENTS_PER_SCENARIO);
+      for (const event of events) await askBackgroundFrom(page, { type: 'record-event', event });
+      await expect.poll(async () => (await askBackgroundFrom<SyncStatus>(page, { type: 'status' })).queued).toBe(EVENTS_PER_SCENARIO);
       await context.close();
 
       // The network is back; the agent opens the browser again on the same profile.
@@ -131,7 +124,7 @@ test.describe('outbox across worker and browser restarts', () => {
       page = await context.newPage();
       await page.goto(`chrome-extension://${extensionId}/popup.html`);
       await expect
-        .poll(async () => (await background<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
+        .poll(async () => (await askBackgroundFrom<SyncStatus>(page, { type: 'sync-now' })).queued, { timeout: 60_000, intervals: [500, 1_000, 2_000] })
         .toBe(0);
       await context.close();
       expect(await recordOutcome(server, 'browser closed and relaunched', events)).toMatchObject({ stored: EVENTS_PER_SCENARIO, lost: 0, duplicated: 0 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext } from '@playwright/test';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
 
 export const EXTENSION_DIR = resolve('.output/chrome-mv3');
 
@@ -35,3 +35,16 @@ export async function extensionIdOf(context: BrowserContext): Promise<string> {
   return new URL(worker.url()).host;
 }
 
+
+/**
+ * Sends a message to the extension's background worker from one of its own pages (as the overlay and
+ * popup do) and unwraps the `{ok, value | error}` answer.
+ */
+export async function askBackgroundFrom<T>(page: Page, message: unknown): Promise<T> {
+  const answer = (await page.evaluate(
+    (m) => (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome.runtime.sendMessage(m),
+    message,
+  )) as { ok: boolean; value?: T; error?: string };
+  if (!answer.ok) throw new Error(answer.error);
+  return answer.value as T;
+}
