@@ -13,6 +13,7 @@ export function Overlay({ controller }: { controller: OverlayController }) {
   const ticket = useStore(overlayStore, (s) => (s.activeTicketId ? s.tickets[s.activeTicketId] : undefined));
   const collapsed = useStore(overlayStore, (s) => s.collapsed);
   const pageProblem = useStore(overlayStore, (s) => s.pageProblem);
+  const notice = useStore(overlayStore, (s) => s.notice);
 
   if (!activeTicketId && !pageProblem) return null;
   if (collapsed) {
@@ -33,6 +34,11 @@ export function Overlay({ controller }: { controller: OverlayController }) {
         </button>
       </header>
       {pageProblem && <p className="ld-error" role="alert">{pageProblem}</p>}
+      {notice && (
+        <p className="ld-error" role="alert">
+          {notice}
+        </p>
+      )}
       {ticket?.status === 'loading' && <p className="ld-muted" role="status">Finding replies…</p>}
       {ticket?.error && (
         <div className="ld-error" role="alert">

@@ -46,6 +46,8 @@ export function SyncPanel() {
           <dd data-testid="queued">{status.queued}</dd>
           <dt>Quarantined</dt>
           <dd data-testid="quarantined">{status.quarantined}</dd>
+          <dt>Delivered (last 7 days)</dt>
+          <dd data-testid="delivered">{status.delivered}</dd>
           <dt>Last sync</dt>
           <dd>{status.lastSyncAt ? new Date(status.lastSyncAt).toLocaleString() : 'never'}</dd>
         </dl>
@@ -95,6 +97,11 @@ export function SyncPanel() {
             })}
           </ul>
         </section>
+      )}
+      {status?.storageProblem && (
+        <p className="ld-error" role="alert">
+          {status.storageProblem}
+        </p>
       )}
       {status?.lastError && <p className="ld-error">{status.lastError}</p>}
       {error && <p className="ld-error" role="alert">{error}</p>}

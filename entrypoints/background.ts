@@ -10,8 +10,9 @@ import {
   type BackgroundResponse,
   type SuggestPortMessage,
 } from '../lib/contract';
-import { enqueue, openOutboxDb } from '../lib/outbox/db';
+import { openOutboxDb } from '../lib/outbox/db';
 import { discardQuarantined, listQuarantine, retryQuarantined } from '../lib/outbox/quarantine';
+import { enqueueWithRoom, writeWithRoom } from '../lib/outbox/storage';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { readSettings } from '../lib/settings';
 
@@ -39,7 +40,8 @@ export default defineBackground(() => {
 
   const handlers: { [K in BackgroundRequest['type']]: (request: Extract<BackgroundRequest, { type: K }>) => Promise<BackgroundReplies[K]> } = {
     async 'record-event'({ event }) {
-      await enqueue(db, event);
+      // Stored before anything else; when the disk is full this fails loudly instead of dropping it.
+      await enqueueWithRoom(db, event);
       scheduleSync();
       return { queued: true };
     },
@@ -48,7 +50,7 @@ export default defineBackground(() => {
     status: () => engine.status(),
     'quarantine-list': () => listQuarantine(db),
     async 'quarantine-retry'({ id }) {
-      const retried = await retryQuarantined(db, id);
+      const retried = await writeWithRoom(db, () => retryQuarantined(db, id));
       if (retried) scheduleSync();
       return { retried };
     },

@@ -24,8 +24,12 @@ export type BackgroundRequest = z.infer<typeof BackgroundRequest>;
 export const SyncStatus = z.object({
   queued: z.int(),
   quarantined: z.int(),
+  /** Receipts kept for delivered events (pruned after a week, or sooner when storage runs short). */
+  delivered: z.int(),
   lastSyncAt: z.string().nullable(),
   lastError: z.string().nullable(),
+  /** Set while the browser refuses to store new events even after pruning delivered data. */
+  storageProblem: z.string().nullable(),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 

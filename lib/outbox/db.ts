@@ -1,4 +1,4 @@
-import Dexie, { type EntityTable } from 'dexie';
+import Dexie, { type EntityTable, type Transaction } from 'dexie';
 import type { AnnotationEvent } from '../contract';
 
 /** An event waiting for the server. */
@@ -9,6 +9,8 @@ export interface QueuedEvent {
   attempts: number;
   /** Not sent again before this time (backoff); 0 means now. */
   nextAttemptAt: number;
+  /** Size of the event as sent (JSON characters), so batches are bounded without serialising twice. */
+  bytes: number;
 }
 
 /** An event the server rejected, kept for the agent to inspect, retry or discard. */
@@ -19,32 +21,77 @@ export interface QuarantinedEvent {
   quarantinedAt: number;
 }
 
+/**
+ * A receipt for an event the server stored: what the popup counts as delivered. Receipts are the
+ * first thing pruned when storage runs short, since the server already holds the event itself.
+ */
+export interface DeliveredReceipt {
+  id: string;
+  type: AnnotationEvent['type'];
+  ticketId: string;
+  status: 'accepted' | 'duplicate';
+  deliveredAt: number;
+}
+
+/** What the overlay remembers about a ticket across page loads (e.g. a rationale already given). */
+export interface TicketMemory {
+  key: string;
+  rationaleDone: boolean;
+  updatedAt: number;
+}
+
 export interface MetaEntry {
-  key: 'lastSyncAt' | 'lastError';
+  key: 'lastSyncAt' | 'lastError' | 'storageProblem';
   value: string | null;
 }
 
 export type OutboxDb = Dexie & {
   outbox: EntityTable<QueuedEvent, 'id'>;
   quarantine: EntityTable<QuarantinedEvent, 'id'>;
+  delivered: EntityTable<DeliveredReceipt, 'id'>;
+  ticketMemory: EntityTable<TicketMemory, 'key'>;
   meta: EntityTable<MetaEntry, 'key'>;
 };
 
+export const OUTBOX_DB_NAME = 'loopdesk';
+
+/** The size the sync engine counts for an event: its JSON plus the separating comma. */
+export const eventBytes = (event: AnnotationEvent) => JSON.stringify(event).length + 1;
+
 /**
  * The extension's IndexedDB. Every schema change gets a new version with an upgrade function, so
- * events queued by an older build survive an update.
+ * events queued by an older build survive an update. Versions are never edited once released.
  */
-export function openOutboxDb(name = 'loopdesk'): OutboxDb {
+export function openOutboxDb(name = OUTBOX_DB_NAME): OutboxDb {
   const db = new Dexie(name) as OutboxDb;
+  // v1 (0.1.0, the walking skeleton): the queue, the quarantine and sync metadata.
   db.version(1).stores({
     outbox: 'id, queuedAt, nextAttemptAt',
     quarantine: 'id, quarantinedAt',
     meta: 'key',
   });
+  // v2: receipts of delivered events and per-ticket memory, both prunable under storage pressure;
+  // queued events gain their size.
+  db.version(2)
+    .stores({
+      delivered: 'id, deliveredAt',
+      ticketMemory: 'key, updatedAt',
+    })
+    .upgrade(addEventSizes);
   return db;
+}
+
+/** v1 → v2: every event still queued gets its size; nothing queued is dropped or re-timed. */
+async function addEventSizes(tx: Transaction): Promise<void> {
+  await tx
+    .table<QueuedEvent, string>('outbox')
+    .toCollection()
+    .modify((item) => {
+      item.bytes = eventBytes(item.event);
+    });
 }
 
 /** Writes the event to the outbox before anything else happens with it. Idempotent by id. */
 export async function enqueue(db: OutboxDb, event: AnnotationEvent): Promise<void> {
-  await db.outbox.put({ id: event.id, event, queuedAt: Date.now(), attempts: 0, nextAttemptAt: 0 });
+  await db.outbox.put({ id: event.id, event, queuedAt: Date.now(), attempts: 0, nextAttemptAt: 0, bytes: eventBytes(event) });
 }

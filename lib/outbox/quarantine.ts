@@ -1,5 +1,5 @@
 import type { QuarantineEntry } from '../contract';
-import type { OutboxDb } from './db';
+import { eventBytes, type OutboxDb } from './db';
 
 /** Quarantined events for the popup, newest first, with the event as readable JSON. */
 export async function listQuarantine(db: OutboxDb): Promise<QuarantineEntry[]> {
@@ -22,7 +22,7 @@ export async function retryQuarantined(db: OutboxDb, id: string): Promise<boolea
   return db.transaction('rw', db.outbox, db.quarantine, async () => {
     const item = await db.quarantine.get(id);
     if (!item) return false;
-    await db.outbox.put({ id: item.id, event: item.event, queuedAt: Date.now(), attempts: 0, nextAttemptAt: 0 });
+    await db.outbox.put({ id: item.id, event: item.event, queuedAt: Date.now(), attempts: 0, nextAttemptAt: 0, bytes: eventBytes(item.event) });
     await db.quarantine.delete(id);
     return true;
   });

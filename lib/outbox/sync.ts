@@ -1,5 +1,6 @@
 import { EventBatchResponse, MAX_BODY_BYTES, type SyncStatus } from '../contract';
-import type { OutboxDb, QuarantinedEvent, QueuedEvent } from './db';
+import { eventBytes, type DeliveredReceipt, type OutboxDb, type QuarantinedEvent, type QueuedEvent } from './db';
+import { recordReceipts, tidyDelivered, type StorageEstimate } from './storage';
 
 export interface SyncTarget {
   serverUrl: string;
@@ -16,6 +17,8 @@ export interface SyncOptions {
   timeoutMs?: number;
   now?: () => number;
   random?: () => number;
+  /** The origin's storage use; the browser's own estimate by default. */
+  estimate?: () => Promise<StorageEstimate>;
 }
 
 const BASE_BACKOFF_MS = 2_000;
@@ -76,7 +79,8 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
       .until(() => full)
       .each((item) => {
         if (attempted.has(item.id) || (!force && item.nextAttemptAt > dueBy)) return;
-        const size = JSON.stringify(item.event).length + 1;
+        // Rows queued before v2 of the schema were sized by its upgrade; `??` guards a half-read row.
+        const size = item.bytes ?? eventBytes(item.event);
         if (batch.length > 0 && (batch.length >= batchSize || bytes + size > batchBytes)) {
           full = true;
           return;
@@ -111,6 +115,7 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
     const byId = new Map(results.map((r) => [r.id, r]));
     const delivered: string[] = [];
     const rejected: QuarantinedEvent[] = [];
+    const receipts: DeliveredReceipt[] = [];
     const unanswered: QueuedEvent[] = [];
     for (const item of batch) {
       const result = byId.get(item.id);
@@ -118,6 +123,7 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
       else {
         delivered.push(item.id);
         if (result.status === 'rejected') rejected.push({ id: item.id, event: item.event, reason: result.error ?? 'rejected', quarantinedAt: now() });
+        else receipts.push({ id: item.id, type: item.event.type, ticketId: item.event.ticketId, status: result.status, deliveredAt: now() });
       }
     }
     await db.transaction('rw', db.outbox, db.quarantine, async () => {
@@ -129,6 +135,8 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
         await db.outbox.update(item.id, { attempts, nextAttemptAt: now() + backoffMs(attempts, null, random) });
       }
     });
+    // After the queue is settled: a receipt that cannot be written must not hold events back.
+    await recordReceipts(db, receipts);
   }
 
   async function postpone(batch: QueuedEvent[], retryAfterMs: number | null) {
@@ -152,6 +160,7 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
       for (const item of batch) attempted.add(item.id);
       if (batch.length === 0) {
         await setMeta(null, true);
+        await tidyDelivered(db, now(), options.estimate);
         break;
       }
       try {
@@ -166,13 +175,22 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
   }
 
   async function status(): Promise<SyncStatus> {
-    const [queued, quarantined, lastSyncAt, lastError] = await Promise.all([
+    const [queued, quarantined, delivered, lastSyncAt, lastError, storageProblem] = await Promise.all([
       db.outbox.count(),
       db.quarantine.count(),
+      db.delivered.count(),
       db.meta.get('lastSyncAt'),
       db.meta.get('lastError'),
+      db.meta.get('storageProblem'),
     ]);
-    return { queued, quarantined, lastSyncAt: lastSyncAt?.value ?? null, lastError: lastError?.value ?? null };
+    return {
+      queued,
+      quarantined,
+      delivered,
+      lastSyncAt: lastSyncAt?.value ?? null,
+      lastError: lastError?.value ?? null,
+      storageProblem: storageProblem?.value ?? null,
+    };
   }
 
   return {

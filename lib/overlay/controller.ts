@@ -42,9 +42,16 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
     t.suggestion ? { helpdesk: adapter.helpdesk, ticketId: t.ticketId, suggestion: t.suggestion, clientVersion } : null;
 
   function record(event: AnnotationEvent) {
-    askBackground({ type: 'record-event', event }).catch((err: Error) => {
-      console.warn(`[loopdesk] could not queue ${event.type}: ${err.message}`);
-    });
+    askBackground({ type: 'record-event', event }).then(
+      () => {
+        if (overlayStore.getState().notice) overlayStore.setState({ notice: null });
+      },
+      (err: Error) => {
+        // The agent must know an annotation was not kept (e.g. the browser's storage is full).
+        console.warn(`[loopdesk] could not queue ${event.type}: ${err.message}`);
+        overlayStore.setState({ notice: `Your feedback was not saved: ${err.message}` });
+      },
+    );
   }
 
   /** One suggestion stream per ticket; a retry replaces (and cancels) the ticket's previous one. */

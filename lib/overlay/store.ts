@@ -28,6 +28,8 @@ export interface OverlayState {
   collapsed: boolean;
   /** A problem with the page itself (e.g. the helpdesk's layout changed). */
   pageProblem: string | null;
+  /** A problem the agent must see that is not tied to one ticket (e.g. feedback could not be saved). */
+  notice: string | null;
 }
 
 export const overlayStore = createStore<OverlayState>(() => ({
@@ -35,6 +37,7 @@ export const overlayStore = createStore<OverlayState>(() => ({
   tickets: {},
   collapsed: false,
   pageProblem: null,
+  notice: null,
 }));
 
 export function updateTicket(ticketId: string, patch: Partial<TicketState> | ((t: TicketState) => Partial<TicketState>)) {

@@ -2,8 +2,10 @@ import 'fake-indexeddb/auto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import Dexie from 'dexie';
 import { AnnotationEvent } from '../../lib/contract';
-import { enqueue, openOutboxDb, type OutboxDb } from '../../lib/outbox/db';
+import { enqueue, eventBytes, openOutboxDb, type DeliveredReceipt, type OutboxDb } from '../../lib/outbox/db';
+import { enqueueWithRoom, RECEIPT_MAX_AGE_MS, StorageFullError, tidyDelivered } from '../../lib/outbox/storage';
 import { backoffMs, createSyncEngine } from '../../lib/outbox/sync';
 import { sampleEvent } from '../support/events';
 
@@ -125,5 +127,92 @@ describe('outbox sync', () => {
     expect(backoffMs(3, null, () => 1)).toBe(8_000);
     expect(backoffMs(30, null, () => 1)).toBe(300_000);
     expect(backoffMs(1, 42_000, () => 0)).toBe(42_000);
+  });
+});
+
+const acceptAll = (batch: { id: string }[], res: ServerResponse) =>
+  json(res, 200, { results: batch.map((e) => ({ id: e.id, status: 'accepted' })) });
+
+describe('outbox schema upgrades', () => {
+  it('keeps every event queued by the v1 schema when the extension updates to v2, and still delivers them', async () => {
+    const name = `outbox-v1-${Math.random()}`;
+    // The skeleton's database exactly as version 0.1.0 created and filled it.
+    const v1 = new Dexie(name);
+    v1.version(1).stores({ outbox: 'id, queuedAt, nextAttemptAt', quarantine: 'id, quarantinedAt', meta: 'key' });
+    const events = Array.from({ length: 300 }, () => AnnotationEvent.parse(sampleEvent('preference', SUGGESTION)));
+    await v1.table('outbox').bulkAdd(events.map((event, i) => ({ id: event.id, event, queuedAt: 5_000 + i, attempts: i % 3, nextAttemptAt: 0 })));
+    await v1.table('quarantine').add({ id: 'q1', event: events[0], reason: 'bad', quarantinedAt: 1 });
+    await v1.table('meta').put({ key: 'lastSyncAt', value: '2026-11-01T00:00:00.000Z' });
+    v1.close();
+
+    const upgraded = openOutboxDb(name);
+    const rows = await upgraded.outbox.orderBy('queuedAt').toArray();
+    expect(rows.map((r) => r.id)).toEqual(events.map((e) => e.id));
+    expect(rows.every((r, i) => r.bytes === eventBytes(events[i]!) && r.queuedAt === 5_000 + i && r.attempts === i % 3)).toBe(true);
+    expect(await upgraded.quarantine.count()).toBe(1);
+    expect((await upgraded.meta.get('lastSyncAt'))?.value).toBe('2026-11-01T00:00:00.000Z');
+    expect(upgraded.verno).toBe(2);
+
+    respond = acceptAll;
+    const status = await engineFor(upgraded, 500).sync();
+    expect(status).toMatchObject({ queued: 0, quarantined: 1, delivered: 300 });
+    expect(received.flat().sort()).toEqual(events.map((e) => e.id).sort());
+  });
+});
+
+describe('storage quota', () => {
+  /**
+   * Makes the browser's quota small and observable: writes that would take the database past
+   * `maxRows` rows fail with the same QuotaExceededError IndexedDB raises.
+   */
+  function limitRows(db: OutboxDb, maxRows: number) {
+    const rows = async () => (await db.outbox.count()) + (await db.delivered.count()) + (await db.ticketMemory.count()) + (await db.quarantine.count());
+    const put = db.outbox.put.bind(db.outbox);
+    db.outbox.put = (async (...args: Parameters<typeof put>) => {
+      if ((await rows()) >= maxRows) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put(...args);
+    }) as typeof put;
+  }
+
+  const receipt = (i: number): DeliveredReceipt => ({ id: `r${i}`, type: 'preference', ticketId: '1', status: 'accepted', deliveredAt: 10_000 + i });
+
+  it('prunes the oldest delivered receipts first to make room for new events', async () => {
+    await db.delivered.bulkAdd(Array.from({ length: 1_200 }, (_, i) => receipt(i)));
+    limitRows(db, 1_250);
+    const events = Array.from({ length: 200 }, () => AnnotationEvent.parse(sampleEvent('knowledge.relevance', SUGGESTION)));
+    for (const event of events) await enqueueWithRoom(db, event);
+    expect(await db.outbox.count()).toBe(200);
+    const kept = await db.delivered.orderBy('deliveredAt').primaryKeys();
+    // The 51st event found the quota full: one pruning step removed the 500 oldest receipts.
+    expect(kept).toEqual(Array.from({ length: 700 }, (_, i) => `r${500 + i}`));
+    expect((await engineFor(db).status()).storageProblem).toBeNull();
+  });
+
+  it('tells the agent when an undelivered event cannot be kept, loses nothing already queued, and recovers after a sync', async () => {
+    const queued = await queue(50);
+    limitRows(db, 50);
+    const extra = AnnotationEvent.parse(sampleEvent('knowledge.missing', SUGGESTION));
+    await expect(enqueueWithRoom(db, extra)).rejects.toBeInstanceOf(StorageFullError);
+    await expect(enqueueWithRoom(db, extra)).rejects.toThrow(/storage in this browser is full/);
+    let status = await engineFor(db).status();
+    expect(status.queued).toBe(50);
+    expect(status.storageProblem).toMatch(/could not be saved/);
+
+    respond = acceptAll;
+    status = await engineFor(db).sync();
+    expect(received.flat().sort()).toEqual(queued.map((e) => e.id).sort());
+    // Receipts count as delivered data: the next write prunes them to make room and succeeds.
+    await enqueueWithRoom(db, extra);
+    status = await engineFor(db).status();
+    expect(status).toMatchObject({ queued: 1, storageProblem: null });
+  });
+
+  it('drops receipts past their retention, and half of them under storage pressure', async () => {
+    const now = 10_000 + RECEIPT_MAX_AGE_MS;
+    await db.delivered.bulkAdd(Array.from({ length: 100 }, (_, i) => receipt(i)));
+    await tidyDelivered(db, now + 50, async () => ({ usage: 10, quota: 100 }));
+    expect(await db.delivered.count()).toBe(50); // the 50 older than a week
+    await tidyDelivered(db, now + 50, async () => ({ usage: 90, quota: 100 }));
+    expect(await db.delivered.orderBy('deliveredAt').primaryKeys()).toEqual(Array.from({ length: 25 }, (_, i) => `r${75 + i}`));
   });
 });

@@ -1,0 +1,115 @@
+import type { AnnotationEvent } from '../contract';
+import { enqueue, type DeliveredReceipt, type OutboxDb } from './db';
+
+/** Receipts older than this are dropped after a sync; the server is the record. */
+export const RECEIPT_MAX_AGE_MS = 7 * 24 * 60 * 60_000;
+/** At most this many receipts are kept, newest first. */
+export const RECEIPT_MAX_COUNT = 20_000;
+/** Above this share of the origin's quota, delivered data is pruned before it is needed. */
+export const PRESSURE_RATIO = 0.8;
+/** How many rows one pruning step removes. */
+const PRUNE_STEP = 500;
+
+/** Raised when an event cannot be stored even with every delivered record pruned. */
+export class StorageFullError extends Error {
+  constructor() {
+    super(
+      "Loopdesk's storage in this browser is full: this annotation could not be saved. Free disk space or sync the queued events, then try again.",
+    );
+    this.name = 'StorageFullError';
+  }
+}
+
+/** Whether an IndexedDB failure (possibly wrapped by Dexie, or inside a bulk error) is a quota error. */
+export function isQuotaError(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const visit = (e: unknown): boolean => {
+    if (!e || typeof e !== 'object' || seen.has(e)) return false;
+    seen.add(e);
+    const x = e as { name?: string; inner?: unknown; failures?: unknown[] };
+    if (x.name === 'QuotaExceededError') return true;
+    return visit(x.inner) || (Array.isArray(x.failures) && x.failures.some(visit));
+  };
+  return visit(err);
+}
+
+/**
+ * Removes up to `count` of the oldest delivered records: receipts first, then per-ticket memory.
+ * Undelivered events (the queue and the quarantine) are never pruned. Returns how many went.
+ */
+export async function pruneOldestDelivered(db: OutboxDb, count = PRUNE_STEP): Promise<number> {
+  return db.transaction('rw', db.delivered, db.ticketMemory, async () => {
+    const receipts = await db.delivered.orderBy('deliveredAt').limit(count).primaryKeys();
+    await db.delivered.bulkDelete(receipts);
+    const rest = count - receipts.length;
+    if (rest <= 0) return receipts.length;
+    const memories = await db.ticketMemory.orderBy('updatedAt').limit(rest).primaryKeys();
+    await db.ticketMemory.bulkDelete(memories);
+    return receipts.length + memories.length;
+  });
+}
+
+/**
+ * Runs a write, and when the browser refuses it for lack of space, prunes the oldest delivered
+ * data step by step and tries again. When nothing is left to prune, the problem is remembered for
+ * the popup and a StorageFullError tells the caller (and through it the agent).
+ */
+export async function writeWithRoom<T>(db: OutboxDb, write: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      const result = await write();
+      if ((await db.meta.get('storageProblem'))?.value) await db.meta.put({ key: 'storageProblem', value: null });
+      return result;
+    } catch (err) {
+      if (!isQuotaError(err)) throw err;
+      if ((await pruneOldestDelivered(db)) === 0) {
+        const full = new StorageFullError();
+        await db.meta.put({ key: 'storageProblem', value: full.message }).catch(() => {});
+        throw full;
+      }
+    }
+  }
+}
+
+/** Queues an event, making room by pruning delivered data if the browser's quota is reached. */
+export function enqueueWithRoom(db: OutboxDb, event: AnnotationEvent): Promise<void> {
+  return writeWithRoom(db, () => enqueue(db, event));
+}
+
+/**
+ * Records receipts for delivered events. Best effort: the events are already safe on the server,
+ * so a full disk costs only receipts, never the sync.
+ */
+export async function recordReceipts(db: OutboxDb, receipts: DeliveredReceipt[]): Promise<void> {
+  if (receipts.length === 0) return;
+  try {
+    await db.delivered.bulkPut(receipts);
+  } catch (err) {
+    if (!isQuotaError(err)) throw err;
+    await pruneOldestDelivered(db, receipts.length + PRUNE_STEP);
+  }
+}
+
+export interface StorageEstimate {
+  usage?: number;
+  quota?: number;
+}
+
+/**
+ * Keeps delivered data within its retention, and under storage pressure (usage above
+ * PRESSURE_RATIO of the quota) prunes the oldest half of it before any write can fail.
+ */
+export async function tidyDelivered(
+  db: OutboxDb,
+  now: number,
+  estimate: () => Promise<StorageEstimate> = () => navigator.storage?.estimate?.() ?? Promise.resolve({}),
+): Promise<void> {
+  await db.delivered.where('deliveredAt').below(now - RECEIPT_MAX_AGE_MS).delete();
+  const count = await db.delivered.count();
+  if (count > RECEIPT_MAX_COUNT) await pruneOldestDelivered(db, count - RECEIPT_MAX_COUNT);
+  const { usage, quota } = await estimate().catch((): StorageEstimate => ({}));
+  if (usage !== undefined && quota && usage / quota > PRESSURE_RATIO) {
+    const total = (await db.delivered.count()) + (await db.ticketMemory.count());
+    if (total > 0) await pruneOldestDelivered(db, Math.ceil(total / 2));
+  }
+}
