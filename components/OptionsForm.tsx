@@ -1,26 +1,34 @@
 import { browser } from 'wxt/browser';
 import { useEffect, useState, type FormEvent } from 'react';
-import { describeIssues, ExtensionSettings } from '../lib/contract';
+import { describeIssues, ExtensionSettings, REDACTION_LEVELS, type RedactionLevel } from '../lib/contract';
 import { readSettings, settingsItem } from '../lib/settings';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
+
+const REDACTION_TEXT: Record<RedactionLevel, string> = {
+  off: 'Off — send text as written',
+  standard: 'Standard — e-mail, phone, card, IBAN and IP numbers',
+  strict: 'Strict — also links, long numbers and names in greetings',
+};
 
 /** Where the backend is and who the agent is. */
 export function OptionsForm() {
   const [serverUrl, setServerUrl] = useState('');
   const [token, setToken] = useState('');
+  const [redaction, setRedaction] = useState<RedactionLevel>('standard');
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
 
   useEffect(() => {
     void readSettings().then((s) => {
       setServerUrl(s.serverUrl);
       setToken(s.token);
+      setRedaction(s.redaction);
     });
   }, []);
 
   async function save(event: FormEvent) {
     event.preventDefault();
-    const parsed = ExtensionSettings.safeParse({ serverUrl: serverUrl.trim(), token });
+    const parsed = ExtensionSettings.safeParse({ serverUrl: serverUrl.trim(), token, redaction });
     if (!parsed.success) {
       setMessage({ kind: 'error', text: describeIssues(parsed.error) });
       return;
@@ -50,6 +58,19 @@ export function OptionsForm() {
           Token
           <input name="token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} />
         </label>
+        <label>
+          Redaction
+          <select name="redaction" value={redaction} onChange={(e) => setRedaction(e.target.value as RedactionLevel)} aria-describedby="ld-redaction-help">
+            {REDACTION_LEVELS.map((level) => (
+              <option key={level} value={level}>
+                {REDACTION_TEXT[level]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <p id="ld-redaction-help" className="ld-muted">
+          Applied in this browser before ticket or reply text is sent to the Loopdesk server.
+        </p>
         <button type="submit">Save</button>
         {message && (
           <p role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind === 'error' ? 'ld-error' : 'ld-ok'}>

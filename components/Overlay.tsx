@@ -3,7 +3,10 @@ import type { OverlayController } from '../lib/overlay/controller';
 import { overlayStore } from '../lib/overlay/store';
 import { ArticleList } from './ArticleList';
 import { CandidateCard } from './CandidateCard';
+import { MissingKnowledge } from './MissingKnowledge';
 import { PreferenceScale } from './PreferenceScale';
+import { RationalePrompt } from './RationalePrompt';
+import { usePageScheme } from './usePageScheme';
 
 const SIDE_LABELS = ['A', 'B'] as const;
 
@@ -14,22 +17,37 @@ export function Overlay({ controller }: { controller: OverlayController }) {
   const collapsed = useStore(overlayStore, (s) => s.collapsed);
   const pageProblem = useStore(overlayStore, (s) => s.pageProblem);
   const notice = useStore(overlayStore, (s) => s.notice);
+  const missingFormOpen = useStore(overlayStore, (s) => s.missingFormOpen);
+  const scheme = usePageScheme();
 
   if (!activeTicketId && !pageProblem) return null;
   if (collapsed) {
     return (
-      <button type="button" className="ld-tab" onClick={() => overlayStore.setState({ collapsed: false })} aria-label="Open Loopdesk">
+      <button
+        type="button"
+        className="ld-tab"
+        data-theme={scheme}
+        onClick={() => overlayStore.setState({ collapsed: false })}
+        aria-label="Open Loopdesk"
+        aria-keyshortcuts="Alt+Shift+L"
+      >
         Loopdesk
       </button>
     );
   }
   const suggestion = ticket?.suggestion;
   return (
-    <aside className="ld-panel" aria-label="Loopdesk suggestions" data-ticket-id={activeTicketId ?? ''}>
+    <aside className="ld-panel" aria-label="Loopdesk suggestions" data-ticket-id={activeTicketId ?? ''} data-theme={scheme}>
       <header className="ld-head">
         <strong>Loopdesk</strong>
         {activeTicketId && <span className="ld-muted">#{activeTicketId}</span>}
-        <button type="button" className="ld-icon" onClick={() => overlayStore.setState({ collapsed: true })} aria-label="Collapse Loopdesk">
+        <button
+          type="button"
+          className="ld-icon"
+          onClick={() => overlayStore.setState({ collapsed: true })}
+          aria-label="Collapse Loopdesk"
+          aria-keyshortcuts="Alt+Shift+L"
+        >
           –
         </button>
       </header>
@@ -76,8 +94,22 @@ export function Overlay({ controller }: { controller: OverlayController }) {
               Reply sent — recorded as {ticket.lastSent.outcome.replace('_', ' ')}.
             </p>
           )}
+          {ticket.rationalePrompt && (
+            <RationalePrompt key={ticket.rationalePrompt.eventId} outcome={ticket.rationalePrompt.outcome} onAnswer={(r) => void controller.explainAdoption(r)} />
+          )}
+          {ticket.rationaleThanks && !ticket.rationalePrompt && (
+            <p className="ld-muted" role="status">
+              {ticket.rationaleThanks}
+            </p>
+          )}
           <h2 className="ld-h2">Articles</h2>
           <ArticleList articles={suggestion.articles} ratings={ticket.relevance} onRate={(id, label) => controller.rateArticle(id, label)} />
+          <MissingKnowledge
+            reported={ticket.missingReported}
+            open={missingFormOpen}
+            onOpenChange={(open) => overlayStore.setState({ missingFormOpen: open })}
+            onReport={(description, title) => controller.reportMissing(description, title)}
+          />
         </>
       )}
     </aside>

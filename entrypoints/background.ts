@@ -10,10 +10,11 @@ import {
   type BackgroundResponse,
   type SuggestPortMessage,
 } from '../lib/contract';
-import { openOutboxDb } from '../lib/outbox/db';
+import { amendRationale, openOutboxDb } from '../lib/outbox/db';
 import { discardQuarantined, listQuarantine, retryQuarantined } from '../lib/outbox/quarantine';
 import { enqueueWithRoom, writeWithRoom } from '../lib/outbox/storage';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
+import { rationaleDone, rememberRationale } from '../lib/outbox/ticket-memory';
 import { readSettings } from '../lib/settings';
 
 const SYNC_ALARM = 'loopdesk-sync';
@@ -39,11 +40,24 @@ export default defineBackground(() => {
   };
 
   const handlers: { [K in BackgroundRequest['type']]: (request: Extract<BackgroundRequest, { type: K }>) => Promise<BackgroundReplies[K]> } = {
-    async 'record-event'({ event }) {
+    async 'record-event'({ event, holdMs }) {
       // Stored before anything else; when the disk is full this fails loudly instead of dropping it.
-      await enqueueWithRoom(db, event);
-      scheduleSync();
+      await enqueueWithRoom(db, event, holdMs);
+      if (holdMs) setTimeout(() => void engine.sync(), holdMs + SYNC_DEBOUNCE_MS);
+      else scheduleSync();
       return { queued: true };
+    },
+    async 'amend-rationale'({ id, rationale }) {
+      const amended = await amendRationale(db, id, rationale);
+      if (amended) scheduleSync();
+      return { amended };
+    },
+    async 'ticket-memory-get'({ key }) {
+      return { rationaleDone: await rationaleDone(db, key) };
+    },
+    async 'ticket-memory-set'({ key, rationaleDone: done }) {
+      await writeWithRoom(db, () => rememberRationale(db, key, done));
+      return { saved: true };
     },
     // The agent asked: events waiting out a backoff go too.
     'sync-now': () => engine.sync({ force: true }),

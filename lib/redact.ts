@@ -1,3 +1,5 @@
+import type { RedactionLevel } from './contract';
+
 /**
  * Redaction applied before any ticket or reply text leaves the browser. Replaces personal data with
  * typed placeholders so that text stays readable for retrieval and for datasets.
@@ -10,6 +12,13 @@ const IPV6 = /\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(
 /** International (+…) numbers, or groups separated by spaces, dots or dashes: a bare digit run is more
  * often an order or ticket number than a phone number. */
 const PHONE = /(?<![\w.-])(?:\+\d[\d ().-]{6,}\d|\(?\d{2,4}\)?[ .-]\d{2,4}[ .-]\d{3,5}(?:[ .-]\d{2,5})?)(?![\w-]|\.\d)/g;
+
+/** Strict level only: links (they often carry tokens or order ids), runs of 4+ digits, and the name a
+ * greeting addresses ("Hi Anna," → "Hi [name],"). */
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"')]+|\bwww\.[^\s<>"')]+/gi;
+const LONG_NUMBER = /\b\d{4,}\b/g;
+const GREETING_NAME =
+  /\b(Hi|Hello|Hey|Dear|Thanks|Thank you|Cheers|Best regards|Kind regards|Regards|Best|Sincerely),?((?:[ \t]+|[ \t]*\n[ \t]*))(\p{Lu}[\p{L}'’-]+(?:[ \t]+\p{Lu}[\p{L}'’-]+)?)/gu;
 
 /** Luhn checksum, so that order numbers and the like are not mistaken for card numbers. */
 export function passesLuhn(digits: string): boolean {
@@ -27,7 +36,18 @@ export function passesLuhn(digits: string): boolean {
   return digits.length >= 13 && sum % 10 === 0;
 }
 
-export function redact(text: string): string {
+/** Replaces personal data per the redaction level (see ExtensionSettings.redaction). */
+export function redact(text: string, level: RedactionLevel = 'standard'): string {
+  if (level === 'off') return text;
+  const standard = redactStandard(text);
+  if (level === 'standard') return standard;
+  return standard
+    .replace(URL_PATTERN, '[url]')
+    .replace(LONG_NUMBER, '[number]')
+    .replace(GREETING_NAME, (match, greeting: string, gap: string) => `${match.slice(0, match.indexOf(gap, greeting.length))}${gap}[name]`);
+}
+
+function redactStandard(text: string): string {
   return text
     .replace(EMAIL, '[email]')
     .replace(IBAN, '[iban]')

@@ -2,12 +2,17 @@ import { Bold, ClassicEditor, Essentials, Italic, Link, List, Paragraph } from '
 
 export const COMPOSER_TEST_ID = 'omnicomposer-rich-text-ckeditor';
 
+/** Zendesk's "submit as" keyboard shortcuts (Ctrl+Alt+O / P / S), by status. */
+const SUBMIT_AS_KEYS = { O: 'open', P: 'pending', S: 'solved' } as const;
+export type SubmitAsStatus = (typeof SUBMIT_AS_KEYS)[keyof typeof SUBMIT_AS_KEYS];
+
 /**
  * A CKEditor 5 ClassicEditor like Zendesk's reply composer. `host` is replaced by the editor UI.
- * `onSubmitKey` runs on Ctrl+Enter (Cmd+Enter on macOS: CKEditor maps Ctrl to Cmd there); the
- * keystroke is consumed so the editor does not also insert a line break.
+ * `onSubmitKey` runs on Ctrl+Enter (Cmd+Enter on macOS: CKEditor maps Ctrl to Cmd there), and with a
+ * status on Zendesk's Ctrl+Alt+O/P/S "submit as" shortcuts; keystrokes are consumed so the editor
+ * does not also act on them.
  */
-export async function createComposer(host: HTMLElement, onSubmitKey: () => void): Promise<ClassicEditor> {
+export async function createComposer(host: HTMLElement, onSubmitKey: (status?: SubmitAsStatus) => void): Promise<ClassicEditor> {
   const editor = await ClassicEditor.create({
     attachTo: host,
     licenseKey: 'GPL',
@@ -29,5 +34,11 @@ export async function createComposer(host: HTMLElement, onSubmitKey: () => void)
     onSubmitKey();
     cancel();
   });
+  for (const [key, status] of Object.entries(SUBMIT_AS_KEYS)) {
+    editor.keystrokes.set(`Ctrl+Alt+${key}`, (_data, cancel) => {
+      onSubmitKey(status);
+      cancel();
+    });
+  }
   return editor;
 }

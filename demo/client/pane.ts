@@ -198,7 +198,7 @@ export class TicketPane {
 
   private async mountEditor(editorHost: HTMLElement): Promise<void> {
     try {
-      const editor = await createComposer(editorHost, () => void this.submit(this.defaultStatus()));
+      const editor = await createComposer(editorHost, (status) => void this.submit(status ?? this.defaultStatus()));
       if (this.destroyed) {
         await editor.destroy();
         return;

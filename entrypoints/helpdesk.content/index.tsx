@@ -6,7 +6,7 @@ import { Overlay } from '../../components/Overlay';
 import { HELPDESK_MATCHES } from '../../lib/helpdesks/matches';
 import { createZendeskAdapter } from '../../lib/helpdesks/zendesk/adapter';
 import { createOverlayController } from '../../lib/overlay/controller';
-import { overlayStore } from '../../lib/overlay/store';
+import { handleShortcut } from '../../lib/overlay/shortcuts';
 import './overlay.css';
 
 /** How often DOM changes may trigger a re-read of the active ticket. */
@@ -40,16 +40,7 @@ export default defineContentScript({
           controller.onSend('shortcut');
           return;
         }
-        // Alt+Shift+1 / Alt+Shift+2 insert the left / right reply.
-        if (event.altKey && event.shiftKey && /^Digit[12]$/.test(event.code)) {
-          const state = overlayStore.getState();
-          const ticket = state.activeTicketId ? state.tickets[state.activeTicketId] : undefined;
-          const id = ticket?.order[Number(event.code.slice(-1)) - 1];
-          if (id) {
-            event.preventDefault();
-            controller.insert(id);
-          }
-        }
+        if (handleShortcut(event, controller)) event.preventDefault();
       },
       { capture: true },
     );

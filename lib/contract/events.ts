@@ -99,6 +99,14 @@ export const RATIONALE_CODES = [
   'other',
 ] as const;
 export const RationaleCode = z.enum(RATIONALE_CODES);
+export type RationaleCode = z.infer<typeof RationaleCode>;
+
+/** Why the agent did not use a suggestion, or rewrote it: chips plus optional free text. */
+export const AdoptionRationale = z.object({
+  codes: z.array(RationaleCode).max(RATIONALE_CODES.length),
+  text: z.string().trim().max(2_000).optional(),
+});
+export type AdoptionRationale = z.infer<typeof AdoptionRationale>;
 
 export const AdoptionEvent = z.object({
   ...common,
@@ -113,12 +121,7 @@ export const AdoptionEvent = z.object({
   sendPath: SendPath,
   /** The reply as sent, after redaction, so that suggestion → final is a correction pair. */
   finalText: z.string().max(50_000),
-  rationale: z
-    .object({
-      codes: z.array(RationaleCode).max(RATIONALE_CODES.length),
-      text: z.string().max(2_000).optional(),
-    })
-    .optional(),
+  rationale: AdoptionRationale.optional(),
 });
 
 export const RELEVANCE_LABELS = ['relevant', 'partly', 'irrelevant', 'outdated'] as const;

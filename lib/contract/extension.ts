@@ -1,18 +1,44 @@
 import { z } from 'zod';
-import { AnnotationEvent } from './events';
+import { Helpdesk } from './common';
+import { AdoptionRationale, AnnotationEvent } from './events';
 import { SuggestStreamEvent } from './stream';
 import { TicketContext } from './ticket';
+
+export const REDACTION_LEVELS = ['off', 'standard', 'strict'] as const;
+export const RedactionLevel = z.enum(REDACTION_LEVELS);
+export type RedactionLevel = z.infer<typeof RedactionLevel>;
+
+/** Which ticket the overlay's per-ticket memory is about. */
+export const TicketMemoryKey = z.object({ helpdesk: Helpdesk, ticketId: z.string().min(1).max(128) });
+export type TicketMemoryKey = z.infer<typeof TicketMemoryKey>;
 
 /** The user's own settings (below enterprise policy and tenant settings, which later issues add). */
 export const ExtensionSettings = z.object({
   serverUrl: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8787'),
   token: z.string().trim().default(''),
+  /**
+   * What is replaced before ticket or reply text leaves the browser: `standard` covers e-mail
+   * addresses, phone, card, IBAN and IP numbers; `strict` also URLs, long digit runs (order,
+   * account and postcode numbers) and the name after a greeting; `off` sends text as written.
+   */
+  redaction: RedactionLevel.default('standard'),
 });
 export type ExtensionSettings = z.infer<typeof ExtensionSettings>;
 
 /** One-shot messages from content scripts, popup and options to the background worker. */
 export const BackgroundRequest = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('record-event'), event: AnnotationEvent }),
+  z.object({
+    type: z.literal('record-event'),
+    event: AnnotationEvent,
+    /**
+     * Queued at once but not sent for this long, so the agent can still add a rationale to an
+     * adoption event (see `amend-rationale`); it goes out unchanged when the time is up.
+     */
+    holdMs: z.int().min(0).max(10 * 60_000).optional(),
+  }),
+  z.object({ type: z.literal('amend-rationale'), id: z.uuid(), rationale: AdoptionRationale }),
+  z.object({ type: z.literal('ticket-memory-get'), key: TicketMemoryKey }),
+  z.object({ type: z.literal('ticket-memory-set'), key: TicketMemoryKey, rationaleDone: z.boolean() }),
   z.object({ type: z.literal('sync-now') }),
   z.object({ type: z.literal('status') }),
   z.object({ type: z.literal('quarantine-list') }),
@@ -53,6 +79,10 @@ export type BackgroundResponse<T> = { ok: true; value: T } | { ok: false; error:
 
 export interface BackgroundReplies {
   'record-event': { queued: true };
+  /** False when the event had already left (its hold ran out): the rationale was not added. */
+  'amend-rationale': { amended: boolean };
+  'ticket-memory-get': { rationaleDone: boolean };
+  'ticket-memory-set': { saved: true };
   'sync-now': SyncStatus;
   status: SyncStatus;
   'quarantine-list': QuarantineEntry[];

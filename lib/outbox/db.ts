@@ -1,5 +1,5 @@
 import Dexie, { type EntityTable, type Transaction } from 'dexie';
-import type { AnnotationEvent } from '../contract';
+import type { AdoptionRationale, AnnotationEvent } from '../contract';
 
 /** An event waiting for the server. */
 export interface QueuedEvent {
@@ -11,6 +11,8 @@ export interface QueuedEvent {
   nextAttemptAt: number;
   /** Size of the event as sent (JSON characters), so batches are bounded without serialising twice. */
   bytes: number;
+  /** Not sent before this time even by a forced sync: the agent may still amend it. */
+  heldUntil?: number;
 }
 
 /** An event the server rejected, kept for the agent to inspect, retry or discard. */
@@ -91,7 +93,32 @@ async function addEventSizes(tx: Transaction): Promise<void> {
     });
 }
 
-/** Writes the event to the outbox before anything else happens with it. Idempotent by id. */
-export async function enqueue(db: OutboxDb, event: AnnotationEvent): Promise<void> {
-  await db.outbox.put({ id: event.id, event, queuedAt: Date.now(), attempts: 0, nextAttemptAt: 0, bytes: eventBytes(event) });
+/**
+ * Writes the event to the outbox before anything else happens with it. Idempotent by id. A held
+ * event is safe on disk at once but waits `holdMs` before it may be sent.
+ */
+export async function enqueue(db: OutboxDb, event: AnnotationEvent, holdMs = 0, now = Date.now()): Promise<void> {
+  await db.outbox.put({
+    id: event.id,
+    event,
+    queuedAt: now,
+    attempts: 0,
+    nextAttemptAt: 0,
+    bytes: eventBytes(event),
+    ...(holdMs > 0 ? { heldUntil: now + holdMs } : {}),
+  });
+}
+
+/**
+ * Adds the agent's rationale to a held adoption event and releases it for sending. Events are
+ * immutable once sent, so this only succeeds while the hold lasts; false otherwise.
+ */
+export async function amendRationale(db: OutboxDb, id: string, rationale: AdoptionRationale, now = Date.now()): Promise<boolean> {
+  return db.transaction('rw', db.outbox, async () => {
+    const item = await db.outbox.get(id);
+    if (!item || item.event.type !== 'adoption' || !(item.heldUntil && item.heldUntil > now)) return false;
+    const event = { ...item.event, rationale };
+    await db.outbox.put({ ...item, event, bytes: eventBytes(event), heldUntil: 0 });
+    return true;
+  });
 }

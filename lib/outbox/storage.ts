@@ -72,8 +72,8 @@ export async function writeWithRoom<T>(db: OutboxDb, write: () => Promise<T>): P
 }
 
 /** Queues an event, making room by pruning delivered data if the browser's quota is reached. */
-export function enqueueWithRoom(db: OutboxDb, event: AnnotationEvent): Promise<void> {
-  return writeWithRoom(db, () => enqueue(db, event));
+export function enqueueWithRoom(db: OutboxDb, event: AnnotationEvent, holdMs = 0): Promise<void> {
+  return writeWithRoom(db, () => enqueue(db, event, holdMs));
 }
 
 /**

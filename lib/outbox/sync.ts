@@ -78,7 +78,7 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
       .orderBy('queuedAt')
       .until(() => full)
       .each((item) => {
-        if (attempted.has(item.id) || (!force && item.nextAttemptAt > dueBy)) return;
+        if (attempted.has(item.id) || (item.heldUntil ?? 0) > dueBy || (!force && item.nextAttemptAt > dueBy)) return;
         // Rows queued before v2 of the schema were sized by its upgrade; `??` guards a half-read row.
         const size = item.bytes ?? eventBytes(item.event);
         if (batch.length > 0 && (batch.length >= batchSize || bytes + size > batchBytes)) {

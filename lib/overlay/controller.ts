@@ -1,9 +1,13 @@
 import { classifyAdoption, compareReply, DEFAULT_ADOPTION_THRESHOLDS } from '../adoption/similarity';
 import {
   TicketContext,
+  type TicketContextInput,
+  type AdoptionOutcome,
+  type AdoptionRationale,
   type AnnotationEvent,
   type CandidateSide,
   type PreferenceChoice,
+  type RedactionLevel,
   type RelevanceLabel,
   type SendPath,
   type SuggestPortMessage,
@@ -14,11 +18,16 @@ import { htmlToText } from '../helpdesks/text';
 import type { HelpdeskAdapter } from '../helpdesks/types';
 import { askBackground, streamFromBackground } from '../messaging';
 import { redact } from '../redact';
+import { readSettings, settingsItem } from '../settings';
 import { buildEvent, type EventBase } from './events';
 import { overlayStore, updateTicket, type TicketState } from './store';
 
 /** Two send signals for one reply (a shortcut that also clicks, a double click) count once. */
 const SEND_DEDUP_MS = 1_500;
+/** How long an adoption event waits in the outbox for the agent's rationale before it goes as is. */
+export const RATIONALE_HOLD_MS = 2 * 60_000;
+/** Outcomes after which the agent is asked why: no suggestion used, or one heavily rewritten. */
+const ASK_WHY: readonly AdoptionOutcome[] = ['not_used', 'partial'];
 
 export interface OverlayController {
   /** Re-reads which ticket is active and loads its suggestions when needed. */
@@ -31,6 +40,9 @@ export interface OverlayController {
   /** Called from the capture-phase listeners, before the helpdesk handles the send. */
   onSend(path: SendPath): void;
   onPaste(text: string): void;
+  /** Adds the agent's reasons to the adoption event just recorded; an empty list means skipped. */
+  explainAdoption(rationale: AdoptionRationale): Promise<void>;
+  reportMissing(description: string, proposedTitle?: string): Promise<boolean>;
 }
 
 export function createOverlayController(adapter: HelpdeskAdapter, clientVersion: string): OverlayController {
@@ -41,18 +53,29 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
   const base = (t: TicketState): EventBase | null =>
     t.suggestion ? { helpdesk: adapter.helpdesk, ticketId: t.ticketId, suggestion: t.suggestion, clientVersion } : null;
 
-  function record(event: AnnotationEvent) {
-    askBackground({ type: 'record-event', event }).then(
+  // Read per use rather than at start, so a changed setting applies to the next text that leaves.
+  let redaction: RedactionLevel = 'standard';
+  void readSettings().then((s) => (redaction = s.redaction));
+  settingsItem.watch((s) => (redaction = s?.redaction ?? 'standard'));
+
+  /** Queues an event through the background; true once it is safely in the outbox. */
+  function record(event: AnnotationEvent, holdMs?: number): Promise<boolean> {
+    return askBackground({ type: 'record-event', event, holdMs }).then(
       () => {
         if (overlayStore.getState().notice) overlayStore.setState({ notice: null });
+        return true;
       },
       (err: Error) => {
         // The agent must know an annotation was not kept (e.g. the browser's storage is full).
         console.warn(`[loopdesk] could not queue ${event.type}: ${err.message}`);
         overlayStore.setState({ notice: `Your feedback was not saved: ${err.message}` });
+        return false;
       },
     );
   }
+
+  const agentReplies = (context: { messages?: { author: string; internal?: boolean; text: string }[] } | null) =>
+    (context?.messages ?? []).filter((m) => m.author === 'agent' && !m.internal);
 
   /** One suggestion stream per ticket; a retry replaces (and cancels) the ticket's previous one. */
   const streams = new Map<string, { cancel(): void }>();
@@ -61,7 +84,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
     const t = ticket(ticketId);
     const suggestion = t?.suggestion;
     if (!t || !suggestion) return;
-    record(
+    void record(
       buildEvent(base(t)!, {
         type: 'suggestion.shown',
         candidates: t.order.map((id, i) => {
@@ -139,9 +162,11 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
       return;
     }
     const context = parsed.data;
+    // Replies already in the thread; a new one that no send listener saw is the fallback signal.
+    updateTicket(ticketId, { repliesSeen: agentReplies(context).length });
     // Personal data is replaced before the ticket leaves the browser.
-    context.subject = redact(context.subject);
-    context.messages = context.messages.map((m) => ({ ...m, text: redact(m.text) }));
+    context.subject = redact(context.subject, redaction);
+    context.messages = context.messages.map((m) => ({ ...m, text: redact(m.text, redaction) }));
     streams.get(ticketId)?.cancel();
     try {
       streams.set(ticketId, streamFromBackground(context, (event) => onStreamEvent(ticketId, event)));
@@ -153,9 +178,78 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
 
   function startTicket(ticketId: string) {
     overlayStore.setState((s) => ({
-      tickets: { ...s.tickets, [ticketId]: { ticketId, status: 'loading', order: [], pending: [], copied: [], relevance: {} } },
+      tickets: {
+        ...s.tickets,
+        [ticketId]: { ticketId, status: 'loading', order: [], pending: [], copied: [], relevance: {}, rationaleDone: false, missingReported: false },
+      },
     }));
+    // Whether the agent already answered "why not" on this ticket, remembered across page loads.
+    askBackground({ type: 'ticket-memory-get', key: { helpdesk: adapter.helpdesk, ticketId } }).then(
+      ({ rationaleDone }) => updateTicket(ticketId, { rationaleDone }),
+      () => {},
+    );
     load(ticketId);
+  }
+
+  /**
+   * Classifies a sent reply against the candidates and records the adoption event. When no
+   * candidate was used, or one was heavily rewritten, the event is held briefly so that the
+   * agent's rationale can still be added to it.
+   */
+  function recordAdoption(t: TicketState, sent: string, path: SendPath, now: number) {
+    const { candidate, comparison } = classifyAdoption(t.suggestion!.candidates, sent);
+    const insertMethod = candidate ? (t.used?.candidateId === candidate.id ? t.used.method : 'typed') : null;
+    const ask = ASK_WHY.includes(comparison.outcome) && !t.rationaleDone;
+    const event = buildEvent(base(t)!, {
+      type: 'adoption',
+      candidateId: candidate?.id ?? null,
+      insertMethod,
+      outcome: comparison.outcome,
+      similarity: Number(comparison.similarity.toFixed(4)),
+      editDistance: comparison.editDistance,
+      timeToSendMs: t.shownAt ? now - t.shownAt : null,
+      sendPath: path,
+      finalText: redact(sent, redaction),
+    });
+    void record(event, ask ? RATIONALE_HOLD_MS : undefined);
+    // Once the hold is over the event has gone as it was; the question closes with it.
+    if (ask) {
+      setTimeout(
+        () => updateTicket(t.ticketId, (s) => (s.rationalePrompt?.eventId === event.id ? { rationalePrompt: undefined } : {})),
+        RATIONALE_HOLD_MS,
+      );
+    }
+    updateTicket(t.ticketId, {
+      used: undefined,
+      copied: [],
+      lastSent: { outcome: comparison.outcome, at: now },
+      rationalePrompt: ask ? { eventId: event.id, outcome: comparison.outcome, until: now + RATIONALE_HOLD_MS } : undefined,
+    });
+  }
+
+  /** Remembers for this ticket that the agent dealt with the rationale prompt, and closes it. */
+  function closeRationale(ticketId: string, thanks: string | undefined) {
+    updateTicket(ticketId, { rationalePrompt: undefined, rationaleDone: true, rationaleThanks: thanks });
+    askBackground({ type: 'ticket-memory-set', key: { helpdesk: adapter.helpdesk, ticketId }, rationaleDone: true }).catch(() => {});
+  }
+
+  /**
+   * The fallback send signal: an agent reply appeared in the thread that no send listener saw (a
+   * send path this adapter does not know, a macro). It is classified like a send.
+   */
+  function noticeNewReplies(t: TicketState, context: TicketContextInput) {
+    if (t.repliesSeen === undefined) return;
+    const replies = agentReplies(context);
+    if (replies.length <= t.repliesSeen) return;
+    const fresh = replies.slice(t.repliesSeen);
+    const expected = t.repliesExpected ?? 0;
+    updateTicket(t.ticketId, { repliesSeen: replies.length, repliesExpected: Math.max(0, expected - fresh.length) });
+    const unseen = fresh.slice(expected);
+    const last = unseen.at(-1);
+    if (!last || !t.suggestion || t.status !== 'ready') return;
+    const now = Date.now();
+    lastSendAt = now;
+    recordAdoption(t, last.text, 'comment_appeared', now);
   }
 
   const controller: OverlayController = {
@@ -174,7 +268,9 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
       // The helpdesk renders a pane before its conversation; wait until there is something to read.
       if (!context || (!context.subject && (context.messages ?? []).length === 0)) return;
       overlayStore.setState({ activeTicketId: ticketId, pageProblem: null });
-      if (!ticket(ticketId)) startTicket(ticketId);
+      const known = ticket(ticketId);
+      if (!known) startTicket(ticketId);
+      else noticeNewReplies(known, context);
     },
 
     retry() {
@@ -224,14 +320,14 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
       const article = t?.suggestion?.articles.find((a) => a.articleId === articleId);
       if (!t || !article) return;
       updateTicket(t.ticketId, (s) => ({ relevance: { ...s.relevance, [articleId]: label } }));
-      record(buildEvent(base(t)!, { type: 'knowledge.relevance', articleId, chunkId: article.chunkId, rank: article.rank, label }));
+      void record(buildEvent(base(t)!, { type: 'knowledge.relevance', articleId, chunkId: article.chunkId, rank: article.rank, label }));
     },
 
     prefer(choice) {
       const t = active();
       if (!t?.suggestion || t.status !== 'ready' || t.order.length !== 2) return;
       updateTicket(t.ticketId, { preference: choice });
-      record(
+      void record(
         buildEvent(base(t)!, {
           type: 'preference',
           candidateA: t.order[0]!,
@@ -257,22 +353,41 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
       const sent = htmlToText(draft.data);
       if (!sent) return;
       lastSendAt = now;
-      const { candidate, comparison } = classifyAdoption(t.suggestion.candidates, sent);
-      const insertMethod = candidate ? (t.used?.candidateId === candidate.id ? t.used.method : 'typed') : null;
-      record(
+      // The reply this send produces will appear in the thread; it is not a second adoption.
+      updateTicket(t.ticketId, (s) => ({ repliesExpected: (s.repliesExpected ?? 0) + 1 }));
+      recordAdoption(t, sent, path, now);
+    },
+
+    async explainAdoption(rationale) {
+      const t = active();
+      const prompt = t?.rationalePrompt;
+      if (!t || !prompt) return;
+      const skipped = rationale.codes.length === 0 && !rationale.text;
+      let amended = false;
+      try {
+        amended = (await askBackground({ type: 'amend-rationale', id: prompt.eventId, rationale })).amended;
+      } catch (err) {
+        overlayStore.setState({ notice: `Your feedback was not saved: ${(err as Error).message}` });
+      }
+      closeRationale(
+        t.ticketId,
+        skipped ? undefined : amended ? 'Thanks — noted with this reply.' : 'That reply was already recorded, so the reason could not be added.',
+      );
+    },
+
+    async reportMissing(description, proposedTitle) {
+      const t = active();
+      if (!t?.suggestion) return false;
+      const title = proposedTitle?.trim();
+      const saved = await record(
         buildEvent(base(t)!, {
-          type: 'adoption',
-          candidateId: candidate?.id ?? null,
-          insertMethod,
-          outcome: comparison.outcome,
-          similarity: Number(comparison.similarity.toFixed(4)),
-          editDistance: comparison.editDistance,
-          timeToSendMs: t.shownAt ? now - t.shownAt : null,
-          sendPath: path,
-          finalText: redact(sent),
+          type: 'knowledge.missing',
+          description: redact(description.trim(), redaction),
+          ...(title ? { proposedTitle: redact(title, redaction) } : {}),
         }),
       );
-      updateTicket(t.ticketId, { used: undefined, copied: [], lastSent: { outcome: comparison.outcome, at: now } });
+      if (saved) updateTicket(t.ticketId, { missingReported: true });
+      return saved;
     },
   };
   return controller;

@@ -1,5 +1,5 @@
 import { createStore } from 'zustand/vanilla';
-import type { InsertMethod, PreferenceChoice, RelevanceLabel, SuggestResponse } from '../contract';
+import type { AdoptionOutcome, InsertMethod, PreferenceChoice, RelevanceLabel, SuggestResponse } from '../contract';
 
 export interface TicketState {
   ticketId: string;
@@ -20,6 +20,16 @@ export interface TicketState {
   relevance: Record<string, RelevanceLabel>;
   preference?: PreferenceChoice | 'both_unusable';
   lastSent?: { outcome: string; at: number };
+  /** Agent replies in the thread when last looked; undefined until the ticket was first read. */
+  repliesSeen?: number;
+  /** Sends the listeners saw whose reply has not appeared in the thread yet. */
+  repliesExpected?: number;
+  /** Open while the held adoption event can still take the agent's reasons. */
+  rationalePrompt?: { eventId: string; outcome: AdoptionOutcome; until: number };
+  /** The agent answered or skipped "why not" on this ticket (remembered across page loads). */
+  rationaleDone: boolean;
+  rationaleThanks?: string;
+  missingReported: boolean;
 }
 
 export interface OverlayState {
@@ -30,6 +40,7 @@ export interface OverlayState {
   pageProblem: string | null;
   /** A problem the agent must see that is not tied to one ticket (e.g. feedback could not be saved). */
   notice: string | null;
+  missingFormOpen: boolean;
 }
 
 export const overlayStore = createStore<OverlayState>(() => ({
@@ -38,6 +49,7 @@ export const overlayStore = createStore<OverlayState>(() => ({
   collapsed: false,
   pageProblem: null,
   notice: null,
+  missingFormOpen: false,
 }));
 
 export function updateTicket(ticketId: string, patch: Partial<TicketState> | ((t: TicketState) => Partial<TicketState>)) {

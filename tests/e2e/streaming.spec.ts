@@ -92,3 +92,27 @@ test.describe('when the model fails', () => {
     expect(shown!.payload.candidates.map((c: { model: string }) => c.model)).toEqual(['extractive-v1', 'extractive-v1']);
   });
 });
+
+test('a model reply carrying markup is shown and inserted as text: nothing runs', async ({ page, server, fake }) => {
+  const hostile = 'Please try again <img src=x onerror="document.title=\'pwned\'"> and <script>document.title=\'pwned\'</script> [1].';
+  fake.setBehaviour({ reply: hostile });
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(`${server.url}/demo/agent/tickets/1001`);
+  await expect(overlay(page).locator('[data-state="final"]')).toHaveCount(2, { timeout: 20_000 });
+  const card = cards(page).first();
+  await expect(card).toContainText('<img src=x onerror=');
+  await card.getByRole('button', { name: /^Insert / }).click();
+  const composer = page.locator('[data-is-active="true"] [data-test-id="omnicomposer-rich-text-ckeditor"]');
+  await expect(composer).toContainText('<script>');
+  const elements = await page.evaluate(() => ({
+    overlay: document.querySelector('loopdesk-overlay')!.shadowRoot!.querySelectorAll('img, script').length,
+    composer: document.querySelectorAll('[data-is-active="true"] .ck-editor__editable img, [data-is-active="true"] .ck-editor__editable script').length,
+  }));
+  expect(elements).toEqual({ overlay: 0, composer: 0 });
+  expect(await page.title()).not.toBe('pwned');
+  expect(dialogs).toEqual([]);
+});

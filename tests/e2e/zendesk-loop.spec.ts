@@ -80,6 +80,8 @@ test('a reply written from scratch and sent from the status menu is recorded as 
   await activePane(page).locator('[data-garden-id="menus.item"][data-status="pending"]').click();
   await expect(activePane(page).locator('[data-cy-test-id="status-badge-state"]')).toHaveText(/pending/i);
 
+  // Not using the suggestions prompts a "why not"; skipping it releases the event at once.
+  await overlay(page).getByRole('form', { name: 'Why not the suggestion' }).getByRole('button', { name: 'Skip' }).click();
   const [adoption] = await waitForEvents(server, `type = 'adoption' and ticket_id = $1`, ['1010']);
   expect(adoption!.payload).toMatchObject({ outcome: 'not_used', candidateId: null, insertMethod: null, sendPath: 'status_menu' });
 });

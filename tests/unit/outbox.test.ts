@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Dexie from 'dexie';
 import { AnnotationEvent } from '../../lib/contract';
-import { enqueue, eventBytes, openOutboxDb, type DeliveredReceipt, type OutboxDb } from '../../lib/outbox/db';
+import { amendRationale, enqueue, eventBytes, openOutboxDb, type DeliveredReceipt, type OutboxDb } from '../../lib/outbox/db';
 import { enqueueWithRoom, RECEIPT_MAX_AGE_MS, StorageFullError, tidyDelivered } from '../../lib/outbox/storage';
 import { backoffMs, createSyncEngine } from '../../lib/outbox/sync';
 import { sampleEvent } from '../support/events';
@@ -214,5 +214,34 @@ describe('storage quota', () => {
     expect(await db.delivered.count()).toBe(50); // the 50 older than a week
     await tidyDelivered(db, now + 50, async () => ({ usage: 90, quota: 100 }));
     expect(await db.delivered.orderBy('deliveredAt').primaryKeys()).toEqual(Array.from({ length: 25 }, (_, i) => `r${75 + i}`));
+  });
+});
+
+describe('held adoption events', () => {
+  it('are not sent while held, even by "Sync now"; a rationale added in time goes with them', async () => {
+    const event = AnnotationEvent.parse(sampleEvent('adoption', SUGGESTION));
+    await enqueue(db, event, 120_000, clock);
+    respond = acceptAll;
+    expect((await engineFor(db).sync({ force: true })).queued).toBe(1);
+    expect(received).toEqual([]);
+    expect(await amendRationale(db, event.id, { codes: ['wrong_tone'], text: 'too formal' }, clock + 1_000)).toBe(true);
+    const [sent] = await new Promise<{ rationale?: unknown }[]>((resolve) => {
+      respond = (batch, res) => {
+        resolve(batch as never);
+        acceptAll(batch, res);
+      };
+      void engineFor(db).sync();
+    });
+    expect(sent!.rationale).toEqual({ codes: ['wrong_tone'], text: 'too formal' });
+  });
+
+  it('go out unchanged when the hold runs out, and can no longer be amended', async () => {
+    const event = AnnotationEvent.parse(sampleEvent('adoption', SUGGESTION));
+    await enqueue(db, event, 120_000, clock);
+    clock += 120_001;
+    expect(await amendRationale(db, event.id, { codes: ['policy'] }, clock)).toBe(false);
+    respond = acceptAll;
+    expect((await engineFor(db).sync()).queued).toBe(0);
+    expect(received.flat()).toEqual([event.id]);
   });
 });

@@ -14,3 +14,19 @@ describe('redaction before text leaves the browser', () => {
     expect(redact('Order BN-12345678 arrived')).toBe('Order BN-12345678 arrived');
   });
 });
+
+describe('redaction levels', () => {
+  const text = 'Hi Anna Berg, your order 48213377 (see https://shop.example/o/48213377?t=abc) ships to anna@example.org.\nRegards,\nTom';
+  it('off sends the text as written', () => {
+    expect(redact(text, 'off')).toBe(text);
+  });
+  it('standard replaces contact and payment data only', () => {
+    expect(redact(text, 'standard')).toBe(
+      'Hi Anna Berg, your order 48213377 (see https://shop.example/o/48213377?t=abc) ships to [email].\nRegards,\nTom',
+    );
+  });
+  it('strict also replaces links, long numbers and the names greetings and sign-offs address', () => {
+    expect(redact(text, 'strict')).toBe('Hi [name], your order [number] (see [url]) ships to [email].\nRegards,\n[name]');
+    expect(redact('Thank you for waiting, 3 days at most.', 'strict')).toBe('Thank you for waiting, 3 days at most.');
+  });
+});
