@@ -1,5 +1,6 @@
 /**
- * The demo helpdesk: a Zendesk-Agent-Workspace-style page plus its own small JSON API.
+ * The demo helpdesk: a Zendesk-Agent-Workspace-style page, a Freshdesk-style and a Help Scout-style
+ * page, all over one ticket store and its small JSON API.
  * Mount with `app.route('/demo', createDemoApp({ tickets, assetsDir }))`.
  */
 import { readFile } from 'node:fs/promises';
@@ -20,8 +21,8 @@ export interface DemoAppOptions {
 }
 
 /**
- * Like Zendesk's: no inline or third-party script, so the extension is exercised under a strict CSP.
- * Styles allow 'unsafe-inline' because CKEditor 5 sets style attributes on its UI.
+ * Like Zendesk's: no inline or third-party script, so the extension is exercised under a strict CSP
+ * (every demo page has it). Styles allow 'unsafe-inline' because CKEditor 5 sets style attributes on its UI.
  */
 export const DEMO_CSP = [
   "default-src 'self'",
@@ -93,21 +94,34 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-function shellHtml(base: string): string {
+/** One page of the demo: its bundle (`<entry>.js` and `.css` in the assets folder) and its title. */
+interface DemoPage {
+  entry: 'app' | 'freshdesk' | 'helpscout';
+  title: string;
+  loading: string;
+}
+
+const PAGES = {
+  zendesk: { entry: 'app', title: 'Agent Workspace – Loopdesk demo helpdesk', loading: 'Loading the agent workspace…' },
+  freshdesk: { entry: 'freshdesk', title: 'Tickets – Freshdesk-style Loopdesk demo', loading: 'Loading tickets…' },
+  helpscout: { entry: 'helpscout', title: 'Inbox – Help Scout-style Loopdesk demo', loading: 'Loading conversations…' },
+} as const satisfies Record<string, DemoPage>;
+
+function shellHtml(base: string, page: DemoPage): string {
   const b = escapeHtml(base);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>Agent Workspace – Loopdesk demo helpdesk</title>
+<meta name="color-scheme" content="${page.entry === 'app' ? 'light dark' : 'light'}">
+<title>${escapeHtml(page.title)}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${b}/assets/app.css">
-<script type="module" src="${b}/assets/app.js"></script>
+<link rel="stylesheet" href="${b}/assets/${page.entry}.css">
+<script type="module" src="${b}/assets/${page.entry}.js"></script>
 </head>
 <body>
-<div id="app" class="dh-boot" aria-busy="true">Loading the agent workspace…</div>
+<div id="app" class="dh-boot" aria-busy="true">${escapeHtml(page.loading)}</div>
 <noscript>The demo helpdesk needs JavaScript.</noscript>
 </body>
 </html>
@@ -129,21 +143,31 @@ export function createDemoApp(opts: DemoAppOptions): Hono {
 
   const notFound = (id: string) => ({ error: `ticket ${id} not found` });
 
-  const toFirstTicket = (c: Context) =>
-    firstId === undefined
-      ? c.text('no demo tickets', 404)
-      : c.redirect(`${basePath(c.req.path)}/agent/tickets/${firstId}`, 302);
-  app.get('/agent', toFirstTicket);
-  app.get('/agent/', toFirstTicket);
-
-  // The shell for any id: the client renders the ticket (or its own "not found").
-  app.get('/agent/tickets/:id', (c) => {
+  const toFirst = (path: (id: number) => string) => (c: Context) =>
+    firstId === undefined ? c.text('no demo tickets', 404) : c.redirect(`${basePath(c.req.path)}${path(firstId)}`, 302);
+  const page = (which: DemoPage) => (c: Context) => {
     c.header('Content-Security-Policy', DEMO_CSP);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'same-origin');
     c.header('Cache-Control', 'no-store');
-    return c.html(shellHtml(basePath(c.req.path)));
-  });
+    return c.html(shellHtml(basePath(c.req.path), which));
+  };
+
+  // Zendesk style. The shell serves any id: the client renders the ticket (or its own "not found").
+  const zendeskFirst = toFirst((id) => `/agent/tickets/${id}`);
+  app.get('/agent', zendeskFirst);
+  app.get('/agent/', zendeskFirst);
+  app.get('/agent/tickets/:id', page(PAGES.zendesk));
+
+  // Freshdesk style: /a/tickets/:id, as in Freshdesk's agent UI.
+  const freshdeskFirst = toFirst((id) => `/freshdesk/a/tickets/${id}`);
+  for (const path of ['/freshdesk', '/freshdesk/', '/freshdesk/a/tickets']) app.get(path, freshdeskFirst);
+  app.get('/freshdesk/a/tickets/:id', page(PAGES.freshdesk));
+
+  // Help Scout style: /conversation/:id/:number; the demo's number is the ticket id.
+  const helpscoutFirst = toFirst((id) => `/helpscout/conversation/${id}/${id}`);
+  for (const path of ['/helpscout', '/helpscout/']) app.get(path, helpscoutFirst);
+  app.get('/helpscout/conversation/:id/:number', page(PAGES.helpscout));
 
   app.get('/assets/:file{.+}', async (c) => {
     const rel = c.req.param('file');
@@ -207,7 +231,7 @@ export function createDemoApp(opts: DemoAppOptions): Hono {
   return app;
 }
 
-/** The mount prefix (`/demo`): what precedes the first `/agent` segment of the full request path. */
+/** The mount prefix (`/demo`): what precedes the first page segment (`/agent`, `/freshdesk`, `/helpscout`). */
 function basePath(fullPath: string): string {
-  return /^(.*?)\/agent(?:\/|$)/.exec(fullPath)?.[1] ?? '';
+  return /^(.*?)\/(?:agent|freshdesk|helpscout)(?:\/|$)/.exec(fullPath)?.[1] ?? '';
 }

@@ -1,6 +1,7 @@
 /**
- * Bundles the demo helpdesk client (demo/client/main.ts) into `<outDir>/app.js` + `app.css`
- * (the CSS imported from the entry, CKEditor's included, lands in app.css).
+ * Bundles the demo helpdesk's pages into `<outDir>`: the Zendesk-style page (demo/client/main.ts)
+ * into `app.js` + `app.css` (CKEditor's CSS included), the Freshdesk- and Help Scout-style pages into
+ * `freshdesk.*` and `helpscout.*`. Each page's CSS is what its entry imports.
  *
  *   npx tsx scripts/build-demo.ts
  */
@@ -12,10 +13,24 @@ import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+const ENTRIES = {
+  app: 'demo/client/main.ts',
+  freshdesk: 'demo/client/freshdesk/main.ts',
+  helpscout: 'demo/client/helpscout/main.ts',
+} as const;
+
+interface BuiltFile {
+  path: string;
+  bytes: number;
+}
+
 export interface DemoBuildResult {
   outDir: string;
-  js: { path: string; bytes: number };
-  css: { path: string; bytes: number };
+  /** The Zendesk-style page's bundle. */
+  js: BuiltFile;
+  css: BuiltFile;
+  /** Every page's bundle, by entry name. */
+  pages: Record<keyof typeof ENTRIES, { js: BuiltFile; css: BuiltFile }>;
   ms: number;
 }
 
@@ -25,7 +40,7 @@ export async function buildDemo(outDir = '.output/demo'): Promise<DemoBuildResul
   const dir = isAbsolute(outDir) ? outDir : resolve(ROOT, outDir);
   await build({
     absWorkingDir: ROOT,
-    entryPoints: { app: join(ROOT, 'demo/client/main.ts') },
+    entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, join(ROOT, file)])),
     outdir: dir,
     bundle: true,
     format: 'esm',
@@ -37,14 +52,15 @@ export async function buildDemo(outDir = '.output/demo'): Promise<DemoBuildResul
     legalComments: 'eof',
     logLevel: 'warning',
   });
-  const js = join(dir, 'app.js');
-  const css = join(dir, 'app.css');
-  return {
-    outDir: dir,
-    js: { path: js, bytes: (await stat(js)).size },
-    css: { path: css, bytes: (await stat(css)).size },
-    ms: Math.round(performance.now() - started),
+  const file = async (name: string): Promise<BuiltFile> => {
+    const path = join(dir, name);
+    return { path, bytes: (await stat(path)).size };
   };
+  const pages = {} as DemoBuildResult['pages'];
+  for (const name of Object.keys(ENTRIES) as (keyof typeof ENTRIES)[]) {
+    pages[name] = { js: await file(`${name}.js`), css: await file(`${name}.css`) };
+  }
+  return { outDir: dir, js: pages.app.js, css: pages.app.css, pages, ms: Math.round(performance.now() - started) };
 }
 
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
@@ -63,7 +79,8 @@ if (runDirectly()) {
   try {
     const result = await buildDemo(process.argv[2]);
     const where = relative(process.cwd(), result.outDir) || '.';
-    console.log(`demo built in ${result.ms} ms: ${where}/app.js ${kB(result.js.bytes)}, ${where}/app.css ${kB(result.css.bytes)}`);
+    const files = Object.values(result.pages).flatMap((page) => [page.js, page.css]);
+    console.log(`demo built in ${result.ms} ms: ${files.map((f) => `${relative(result.outDir, f.path)} ${kB(f.bytes)}`).join(', ')} in ${where}`);
   } catch (error) {
     // esbuild has already printed its errors.
     if (!(error instanceof Error && 'errors' in error)) console.error(error);

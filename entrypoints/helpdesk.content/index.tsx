@@ -4,7 +4,7 @@ import { defineContentScript } from 'wxt/utils/define-content-script';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
 import { Overlay } from '../../components/Overlay';
 import { HELPDESK_MATCHES } from '../../lib/helpdesks/matches';
-import { createZendeskAdapter } from '../../lib/helpdesks/zendesk/adapter';
+import { adapterForDocument } from '../../lib/helpdesks/registry';
 import { createOverlayController } from '../../lib/overlay/controller';
 import { handleShortcut } from '../../lib/overlay/shortcuts';
 import './overlay.css';
@@ -18,7 +18,9 @@ export default defineContentScript({
   runAt: 'document_start',
   cssInjectionMode: 'ui',
   async main(ctx) {
-    const adapter = createZendeskAdapter();
+    // The manifest's patterns are coarse; the registry decides which helpdesk (if any) this page is.
+    const adapter = adapterForDocument(document);
+    if (!adapter) return;
     const controller = createOverlayController(adapter, browser.runtime.getManifest().version);
 
     // Every send path, seen before the helpdesk acts on it (and clears the composer).

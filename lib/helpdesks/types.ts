@@ -23,9 +23,21 @@ export interface HelpdeskAdapter {
 /** Selectors are data: an ordered list of alternatives, the first that matches wins. */
 export type SelectorList = readonly string[];
 
+/**
+ * Selector lists may come from the server one day, so one that the browser cannot parse (a typo, or
+ * `:has()` in an old engine) is skipped like a miss instead of throwing out of every query.
+ */
+function attempt<T>(selector: string, query: (selector: string) => T, fallback: T): T {
+  try {
+    return query(selector);
+  } catch {
+    return fallback;
+  }
+}
+
 export function queryFirst<T extends Element = Element>(root: ParentNode, selectors: SelectorList): T | null {
   for (const selector of selectors) {
-    const found = root.querySelector<T>(selector);
+    const found = attempt(selector, (s) => root.querySelector<T>(s), null);
     if (found) return found;
   }
   return null;
@@ -33,16 +45,21 @@ export function queryFirst<T extends Element = Element>(root: ParentNode, select
 
 export function queryAll<T extends Element = Element>(root: ParentNode, selectors: SelectorList): T[] {
   for (const selector of selectors) {
-    const found = root.querySelectorAll<T>(selector);
-    if (found.length) return Array.from(found);
+    const found = attempt(selector, (s) => Array.from(root.querySelectorAll<T>(s)), []);
+    if (found.length) return found;
   }
   return [];
 }
 
 export function closestAny(element: Element, selectors: SelectorList): Element | null {
   for (const selector of selectors) {
-    const found = element.closest(selector);
+    const found = attempt(selector, (s) => element.closest(s), null);
     if (found) return found;
   }
   return null;
+}
+
+/** Whether `element` itself matches one of the selectors or contains an element that does. */
+export function matchesOrContains(element: Element, selectors: SelectorList): boolean {
+  return selectors.some((s) => attempt(s, (x) => element.matches(x) || element.querySelector(x) !== null, false));
 }

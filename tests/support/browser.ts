@@ -5,7 +5,7 @@ import { chromium, type BrowserContext, type Page } from '@playwright/test';
 export const EXTENSION_DIR = resolve('.output/chrome-mv3');
 
 /** Debian's Chromium here; CHROMIUM_PATH overrides; Playwright's own browser where one is installed. */
-function chromiumExecutable(): string | undefined {
+export function chromiumExecutable(): string | undefined {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].filter(Boolean) as string[];
   return candidates.find((p) => existsSync(p));
 }

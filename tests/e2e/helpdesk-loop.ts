@@ -1,0 +1,133 @@
+/**
+ * The agent's loop on a demo helpdesk page other than Zendesk's, in Chromium with the built
+ * extension: open a ticket, two candidates appear, Insert A, edit, send by each of the three send
+ * paths, and read the adoption event back from the server's database; and follow in-app navigation
+ * to another ticket. freshdesk-loop.spec.ts and helpscout-loop.spec.ts run it with their page's hooks.
+ */
+import type { Locator, Page } from '@playwright/test';
+import type { TestServer } from '../support/server';
+import { expect, test, waitForEvents } from './fixtures';
+
+export interface LoopPage {
+  helpdesk: 'freshdesk' | 'helpscout';
+  url(server: TestServer, ticketId: number): string;
+  /** URL path of a ticket, as the address bar shows it after in-app navigation. */
+  path: (ticketId: number) => RegExp;
+  composer(page: Page): Locator;
+  sendButton(page: Page): Locator;
+  sendMenuButton(page: Page): Locator;
+  sendMenuItem(page: Page, status: 'open' | 'pending' | 'solved'): Locator;
+  /** The reply the agent just sent, once the page shows it in the thread. */
+  newestReply(page: Page): Locator;
+  /** The ticket's status as the page shows it, and how it names "pending". */
+  status(page: Page): Locator;
+  pending: RegExp;
+  ticketLink(page: Page, ticketId: number): Locator;
+}
+
+function overlay(page: Page): Locator {
+  return page.getByRole('complementary', { name: 'Loopdesk suggestions' });
+}
+
+const candidates = (page: Page) => overlay(page).getByRole('region', { name: /^Suggested reply/ });
+
+async function waitForSuggestions(page: Page, ticketId: number) {
+  await expect(overlay(page)).toHaveAttribute('data-ticket-id', String(ticketId));
+  await expect(candidates(page)).toHaveCount(2);
+  await expect(overlay(page).getByRole('list', { name: 'Knowledge articles' }).getByRole('listitem').first()).toBeVisible();
+}
+
+const EDIT = ' One more thing: if the problem continues after these steps, reply with a photo of the display and we will arrange a replacement.';
+
+/** Inserts reply A into the empty composer and types an edit at its end; answers A's candidate id. */
+async function insertAAndEdit(page: Page, lp: LoopPage): Promise<string> {
+  const candidateA = overlay(page).getByRole('region', { name: 'Suggested reply A' });
+  const candidateId = (await candidateA.getAttribute('data-candidate-id'))!;
+  await candidateA.getByRole('button', { name: 'Insert A' }).click();
+  await expect(lp.composer(page)).toContainText('Hi there');
+  await lp.composer(page).click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(EDIT);
+  return candidateId;
+}
+
+async function adoptionOf(server: TestServer, ticketId: number) {
+  const [adoption] = await waitForEvents(server, `type = 'adoption' and ticket_id = $1`, [String(ticketId)]);
+  return adoption!;
+}
+
+export function defineLoopTests(lp: LoopPage) {
+  test(`${lp.helpdesk}: Insert A, edit, send with the button: an edited adoption is stored`, async ({ page, server }) => {
+    await page.goto(lp.url(server, 1001));
+    await waitForSuggestions(page, 1001);
+    const candidateId = await insertAAndEdit(page, lp);
+    await lp.sendButton(page).click();
+    await expect(lp.newestReply(page)).toContainText('arrange a replacement');
+
+    const adoption = await adoptionOf(server, 1001);
+    expect(adoption.payload).toMatchObject({
+      helpdesk: lp.helpdesk,
+      ticketId: '1001',
+      outcome: 'edited',
+      candidateId,
+      insertMethod: 'insert',
+      sendPath: 'button',
+    });
+    expect(adoption.payload.finalText).toContain('arrange a replacement');
+    expect(adoption.payload.similarity).toBeGreaterThan(0.55);
+    expect(adoption.payload.similarity).toBeLessThan(0.9);
+    const [shown] = await waitForEvents(server, `type = 'suggestion.shown' and suggestion_id = $1`, [adoption.suggestion_id]);
+    expect(shown!.payload).toMatchObject({ helpdesk: lp.helpdesk, ticketId: '1001' });
+  });
+
+  test(`${lp.helpdesk}: Insert A, edit, send with Ctrl+Enter: the shortcut counts as a send`, async ({ page, server }) => {
+    await page.goto(lp.url(server, 1002));
+    await waitForSuggestions(page, 1002);
+    const candidateId = await insertAAndEdit(page, lp);
+    await page.keyboard.press('Control+Enter');
+    await expect(lp.newestReply(page)).toContainText('arrange a replacement');
+
+    const adoption = await adoptionOf(server, 1002);
+    expect(adoption.payload).toMatchObject({
+      helpdesk: lp.helpdesk,
+      ticketId: '1002',
+      outcome: 'edited',
+      candidateId,
+      insertMethod: 'insert',
+      sendPath: 'shortcut',
+    });
+  });
+
+  test(`${lp.helpdesk}: the overlay follows in-app navigation; send from the status menu on the second ticket`, async ({ page, server }) => {
+    await page.goto(lp.url(server, 1001));
+    await waitForSuggestions(page, 1001);
+    const firstTexts = await candidates(page).allTextContents();
+    await page.evaluate(() => ((window as unknown as { loopdeskMarker: number }).loopdeskMarker = 1));
+
+    await lp.ticketLink(page, 1003).click();
+    await expect(page).toHaveURL(lp.path(1003));
+    await waitForSuggestions(page, 1003);
+    // No page load happened, and the suggestions are the new ticket's.
+    expect(await page.evaluate(() => (window as unknown as { loopdeskMarker?: number }).loopdeskMarker)).toBe(1);
+    expect(await candidates(page).allTextContents()).not.toEqual(firstTexts);
+
+    const candidateId = await insertAAndEdit(page, lp);
+    await lp.sendMenuButton(page).click();
+    await lp.sendMenuItem(page, 'pending').click();
+    await expect(lp.newestReply(page)).toContainText('arrange a replacement');
+    await expect(lp.status(page)).toHaveText(lp.pending);
+
+    const adoption = await adoptionOf(server, 1003);
+    expect(adoption.payload).toMatchObject({
+      helpdesk: lp.helpdesk,
+      ticketId: '1003',
+      outcome: 'edited',
+      candidateId,
+      insertMethod: 'insert',
+      sendPath: 'status_menu',
+    });
+    const shown = await waitForEvents(server, `type = 'suggestion.shown'`, [], 2);
+    expect(new Set(shown.map((r) => r.ticket_id))).toEqual(new Set(['1001', '1003']));
+    expect(new Set(shown.map((r) => r.payload.helpdesk))).toEqual(new Set([lp.helpdesk]));
+  });
+}
