@@ -1,7 +1,7 @@
-import { defineLoopTests } from './helpdesk-loop';
+import { defineAnnotationTest, defineLoopTests, type LoopPage } from './helpdesk-loop';
 
 // The Freshdesk-style demo page: one ticket on screen, conversation oldest first, reply editor below.
-defineLoopTests({
+const page: LoopPage = {
   helpdesk: 'freshdesk',
   url: (server, id) => `${server.url}/demo/freshdesk/a/tickets/${id}`,
   path: (id) => new RegExp(`/demo/freshdesk/a/tickets/${id}$`),
@@ -13,4 +13,7 @@ defineLoopTests({
   status: (page) => page.locator('.fd-props .fd-status'),
   pending: /^Pending$/,
   ticketLink: (page, id) => page.locator(`a[data-ticket-id="${id}"]`),
-});
+};
+
+defineLoopTests(page);
+defineAnnotationTest(page);

@@ -9,7 +9,7 @@ import type { TestServer } from '../support/server';
 import { expect, test, waitForEvents } from './fixtures';
 
 export interface LoopPage {
-  helpdesk: 'freshdesk' | 'helpscout';
+  helpdesk: 'zendesk' | 'freshdesk' | 'helpscout';
   url(server: TestServer, ticketId: number): string;
   /** URL path of a ticket, as the address bar shows it after in-app navigation. */
   path: (ticketId: number) => RegExp;
@@ -129,5 +129,66 @@ export function defineLoopTests(lp: LoopPage) {
     const shown = await waitForEvents(server, `type = 'suggestion.shown'`, [], 2);
     expect(new Set(shown.map((r) => r.ticket_id))).toEqual(new Set(['1001', '1003']));
     expect(new Set(shown.map((r) => r.payload.helpdesk))).toEqual(new Set([lp.helpdesk]));
+  });
+}
+
+/**
+ * Every annotation type, made through the overlay the way an agent would on this helpdesk's page,
+ * and read back from the server's database with its fields.
+ */
+export function defineAnnotationTest(lp: LoopPage) {
+  test(`${lp.helpdesk}: preference, relevance, missing knowledge and adoption with its rationale reach the server`, async ({ page, server }) => {
+    await page.goto(lp.url(server, 1008));
+    await waitForSuggestions(page, 1008);
+    const panel = overlay(page);
+    const shownB = await panel.getByRole('region', { name: 'Suggested reply B' }).getAttribute('data-candidate-id');
+    await expect(panel.locator('[data-state="final"]')).toHaveCount(2);
+
+    // 1. Pairwise preference.
+    await panel.getByRole('button', { name: 'B slightly better' }).click();
+    // 2. Knowledge relevance of the first article.
+    const firstArticle = panel.getByRole('list', { name: 'Knowledge articles' }).getByRole('listitem').first();
+    const articleId = await firstArticle.getAttribute('data-article-id');
+    await firstArticle.getByRole('button', { name: 'Partly', exact: true }).click();
+    // 3. Missing knowledge.
+    await panel.getByRole('button', { name: 'The KB lacks this…' }).click();
+    const missing = panel.getByRole('form', { name: 'Report missing knowledge' });
+    await missing.getByLabel('What is missing?').fill('Volume pricing for buildings with more than 20 units');
+    await missing.getByLabel('Proposed article title').fill('Pricing for apartment buildings');
+    await missing.getByRole('button', { name: 'Report' }).click();
+    await expect(panel.getByText('Missing knowledge reported — thank you.')).toBeVisible();
+    // 4. Adoption: a reply written from scratch, then the reason why.
+    await lp.composer(page).click();
+    await page.keyboard.type('Thanks for asking! Our sales team will send you a quote for the building this week.');
+    await lp.sendButton(page).click();
+    await expect(lp.newestReply(page)).toContainText('quote for the building');
+    const why = panel.getByRole('form', { name: 'Why not the suggestion' });
+    await why.getByRole('button', { name: 'Policy' }).click();
+    await why.getByRole('button', { name: 'Send reason' }).click();
+
+    const ticket = ['1008'];
+    const [preference] = await waitForEvents(server, `type = 'preference' and ticket_id = $1`, ticket);
+    expect(preference!.payload).toMatchObject({ helpdesk: lp.helpdesk, choice: 'B_slightly_better', candidateB: shownB, bothUnusable: false });
+    const [relevance] = await waitForEvents(server, `type = 'knowledge.relevance' and ticket_id = $1`, ticket);
+    expect(relevance!.payload).toMatchObject({ helpdesk: lp.helpdesk, articleId, rank: 1, label: 'partly' });
+    const [gap] = await waitForEvents(server, `type = 'knowledge.missing' and ticket_id = $1`, ticket);
+    expect(gap!.payload).toMatchObject({
+      helpdesk: lp.helpdesk,
+      description: 'Volume pricing for buildings with more than 20 units',
+      proposedTitle: 'Pricing for apartment buildings',
+    });
+    const [adoption] = await waitForEvents(server, `type = 'adoption' and ticket_id = $1`, ticket);
+    expect(adoption!.payload).toMatchObject({
+      helpdesk: lp.helpdesk,
+      outcome: 'not_used',
+      candidateId: null,
+      sendPath: 'button',
+      rationale: { codes: ['policy'] },
+    });
+    expect(adoption!.payload.finalText).toContain('quote for the building');
+    // All four refer to the suggestion the agent saw, whose exposure was recorded.
+    const suggestionIds = new Set([preference, relevance, gap, adoption].map((r) => r!.suggestion_id));
+    expect(suggestionIds.size).toBe(1);
+    await waitForEvents(server, `type = 'suggestion.shown' and suggestion_id = $1`, [...suggestionIds]);
   });
 }

@@ -1,7 +1,7 @@
-import { defineLoopTests } from './helpdesk-loop';
+import { defineAnnotationTest, defineLoopTests, type LoopPage } from './helpdesk-loop';
 
 // The Help Scout-style demo page: reply editor above the thread, thread newest first.
-defineLoopTests({
+const page: LoopPage = {
   helpdesk: 'helpscout',
   url: (server, id) => `${server.url}/demo/helpscout/conversation/${id}/${id}`,
   path: (id) => new RegExp(`/demo/helpscout/conversation/${id}/${id}$`),
@@ -13,4 +13,7 @@ defineLoopTests({
   status: (page) => page.locator('[data-cy="ConversationHeader.Actions"] .hs-status'),
   pending: /^Pending$/,
   ticketLink: (page, id) => page.locator(`a[data-ticket-id="${id}"]`),
-});
+};
+
+defineLoopTests(page);
+defineAnnotationTest(page);

@@ -1,5 +1,6 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect, test, waitForEvents } from './fixtures';
+import { defineAnnotationTest } from './helpdesk-loop';
 
 const TICKET_URL = (server: { url: string }, id: number) => `${server.url}/demo/agent/tickets/${id}`;
 
@@ -119,4 +120,19 @@ test('switching tickets without a reload shows the new ticket’s suggestions', 
 
   const shown = await waitForEvents(server, `type = 'suggestion.shown'`, [], 2);
   expect(new Set(shown.map((r) => r.ticket_id))).toEqual(new Set(['1001', '1014']));
+});
+
+// Every annotation type on the Zendesk-style page, as on the other two helpdesks' pages.
+defineAnnotationTest({
+  helpdesk: 'zendesk',
+  url: TICKET_URL,
+  path: (id) => new RegExp(`/demo/agent/tickets/${id}$`),
+  composer,
+  sendButton: (page) => activePane(page).locator('button[data-test-id="submit_button-button"]'),
+  sendMenuButton: (page) => activePane(page).locator('[data-test-id="submit_button-menu-button"]'),
+  sendMenuItem: (page, status) => activePane(page).locator(`[data-garden-id="menus.item"][data-status="${status}"]`),
+  newestReply: (page) => activePane(page).locator('[data-test-id="omni-log-container"] article').last(),
+  status: (page) => activePane(page).locator('[data-cy-test-id="status-badge-state"]'),
+  pending: /pending/i,
+  ticketLink: (page, id) => page.locator(`nav a[data-ticket-id="${id}"]`),
 });
