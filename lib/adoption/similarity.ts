@@ -20,6 +20,40 @@ export function normalizedTokens(text: string): string[] {
   return text.replace(/\[\d+\]/g, ' ').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
+/** An opening salutation: the word, up to three more (a name), then punctuation or a line break. */
+const GREETING =
+  /^\s*(?:hi|hello|hey|hiya|dear|greetings|good\s+(?:morning|afternoon|evening|day))\b(?:[ \t]+[\p{L}\p{N}.'’-]+){0,3}?[ \t]*(?:[,!:;.—–-]+|\n|$)/iu;
+/** A closing line, alone or with a name after a comma ("Best regards," / "Thanks, Sam" / "Have a great day!"). */
+const CLOSING =
+  /^\s*(?:(?:best|kind|warm|warmest|many|with)\s+(?:regards|wishes|thanks)|regards|best|thanks|thank\s+you|cheers|sincerely|yours(?:\s+(?:truly|sincerely))?|all\s+the\s+best|take\s+care|have\s+a\s+(?:great|good|nice|lovely|wonderful)\s+(?:day|evening|weekend|one))\s*(?:[,.!]+\s*|,\s*[\p{L}.'’-]+(?:\s+[\p{L}.'’-]+){0,3}\s*)$/iu;
+/** After a closing: at most this many lines (name, team, company) of at most this many words. */
+const SIGNATURE_LINES = 3;
+const SIGNATURE_WORDS = 4;
+
+/**
+ * The text without an opening greeting ("Hi Anna,") and a closing sign-off on its own lines
+ * ("Best regards,\nSam\nSupport team"): agents add and change these around a suggestion they send as
+ * it was. Unchanged when nothing would be left.
+ */
+export function withoutSalutations(text: string): string {
+  let body = text.replace(/\r\n?/g, '\n').replace(/\u00a0/g, ' ');
+  const greeting = GREETING.exec(body);
+  if (greeting && body.slice(greeting[0].length).trim()) body = body.slice(greeting[0].length);
+  const lines = body.trimEnd().split('\n');
+  // The closing line is at most SIGNATURE_LINES non-blank lines from the end, and not the first line.
+  let signature = 0;
+  for (let i = lines.length - 1; i > 0; i--) {
+    const line = lines[i]!.trim();
+    if (!line) continue;
+    if (CLOSING.test(line)) {
+      if (lines.slice(0, i).join('\n').trim()) body = lines.slice(0, i).join('\n');
+      break;
+    }
+    if (++signature > SIGNATURE_LINES || line.split(/\s+/).length > SIGNATURE_WORDS || /[.?!:]$/.test(line)) break;
+  }
+  return body.trim() || text;
+}
+
 /** Word-level Levenshtein distance, in O(min(n, m)) memory. */
 export function tokenEditDistance(a: readonly string[], b: readonly string[]): number {
   if (a.length < b.length) [a, b] = [b, a];
@@ -63,8 +97,8 @@ export function compareReply(
   sent: string,
   thresholds: AdoptionThresholds = DEFAULT_ADOPTION_THRESHOLDS,
 ): Comparison {
-  const s = normalizedTokens(suggestion);
-  const t = normalizedTokens(sent);
+  const s = normalizedTokens(withoutSalutations(suggestion));
+  const t = normalizedTokens(withoutSalutations(sent));
   const longer = Math.max(s.length, t.length);
   const editDistance = tokenEditDistance(s, t);
   const similarity = longer === 0 ? 1 : 1 - editDistance / longer;
