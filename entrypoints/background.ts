@@ -15,6 +15,7 @@ import { discardQuarantined, listQuarantine, retryQuarantined } from '../lib/out
 import { enqueueWithRoom, writeWithRoom } from '../lib/outbox/storage';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { rationaleDone, rememberRationale } from '../lib/outbox/ticket-memory';
+import { fetchSelectorOverrides, reportSelectorMiss } from '../lib/selector-overrides';
 import { readSettings } from '../lib/settings';
 
 const SYNC_ALARM = 'loopdesk-sync';
@@ -54,6 +55,11 @@ export default defineBackground(() => {
     },
     async 'ticket-memory-get'({ key }) {
       return { rationaleDone: await rationaleDone(db, key) };
+    },
+    'selector-overrides': async ({ helpdesk }) => fetchSelectorOverrides(await currentTarget(), helpdesk),
+    async 'selector-miss'({ helpdesk, key, overridden }) {
+      const clientVersion = browser.runtime.getManifest().version;
+      return { reported: await reportSelectorMiss(await currentTarget(), { helpdesk, key, overridden, clientVersion }) };
     },
     async 'ticket-memory-set'({ key, rationaleDone: done }) {
       await writeWithRoom(db, () => rememberRationale(db, key, done));

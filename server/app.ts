@@ -6,9 +6,12 @@ import type { z } from 'zod';
 import {
   describeIssues,
   EventBatchRequest,
+  Helpdesk,
   KbArticleInput,
   MAX_BODY_BYTES,
   RetrieveRequest,
+  SelectorMissReport,
+  SelectorOverridesPut,
   SUGGEST_STREAM_CONTENT_TYPE,
   SuggestRequest,
   TokenCreateRequest,
@@ -27,6 +30,7 @@ import { readZendesk } from './kb/formats/zendesk';
 import { importRecords, type KbRecord } from './kb/import';
 import { deleteArticle, upsertArticle } from './kb/store';
 import { createRetriever, type Retriever } from './retrieval';
+import { clearSelectorOverrides, listSelectorMisses, readSelectorOverrides, recordSelectorMiss, writeSelectorOverrides } from './selectors';
 import { suggest, type Caller } from './suggest';
 import { createToken, ensureTenant } from './tenancy';
 
@@ -224,6 +228,51 @@ export function createApp(options: AppOptions): Hono {
     const id = c.req.param('id');
     const deleted = await deleteArticle(database.db, callerOf(c.get('principal')).tenantId, id);
     return deleted ? c.body(null, 204) : c.json({ error: `no article with id "${id}"` }, 404);
+  });
+
+  // Selector overrides: a helpdesk UI change fixed for every agent of the tenant, as data.
+  const helpdeskParam = (c: Context<Env>) => {
+    const parsed = Helpdesk.safeParse(c.req.param('helpdesk'));
+    return parsed.success ? parsed.data : null;
+  };
+  const unknownHelpdesk = (c: Context<Env>) =>
+    c.json({ error: `helpdesk: expected one of ${Helpdesk.options.join(', ')}, got "${c.req.param('helpdesk')}"` }, 400);
+
+  api.get('/helpdesks/:helpdesk/selectors', requireAgentIdentity(), async (c) => {
+    const helpdesk = helpdeskParam(c);
+    if (!helpdesk) return unknownHelpdesk(c);
+    const overrides = await readSelectorOverrides(database, callerOf(c.get('principal')).tenantId, helpdesk);
+    // Extensions ask on every page load; an unchanged set costs a 304.
+    const etag = `"${overrides.updatedAt ?? 'none'}"`;
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
+    return c.json(overrides, 200, { etag, 'cache-control': 'no-cache' });
+  });
+
+  api.put('/admin/helpdesks/:helpdesk/selectors', requireAgentIdentity(), requireRole('admin'), async (c) => {
+    const helpdesk = helpdeskParam(c);
+    if (!helpdesk) return unknownHelpdesk(c);
+    const body = await readJson(c, SelectorOverridesPut);
+    if (!body.ok) return body.response;
+    const caller = callerOf(c.get('principal'));
+    return c.json(await writeSelectorOverrides(database, caller.tenantId, helpdesk, body.data.selectors, caller.agentId));
+  });
+
+  api.delete('/admin/helpdesks/:helpdesk/selectors', requireAgentIdentity(), requireRole('admin'), async (c) => {
+    const helpdesk = helpdeskParam(c);
+    if (!helpdesk) return unknownHelpdesk(c);
+    const cleared = await clearSelectorOverrides(database, callerOf(c.get('principal')).tenantId, helpdesk);
+    return cleared ? c.body(null, 204) : c.json({ error: `no selector overrides for ${helpdesk}` }, 404);
+  });
+
+  api.post('/diagnostics/selector-misses', requireAgentIdentity(), async (c) => {
+    const body = await readJson(c, SelectorMissReport);
+    if (!body.ok) return body.response;
+    await recordSelectorMiss(database, callerOf(c.get('principal')).tenantId, body.data);
+    return c.body(null, 204);
+  });
+
+  api.get('/admin/selector-misses', requireAgentIdentity(), requireRole('lead'), async (c) => {
+    return c.json({ misses: await listSelectorMisses(database, callerOf(c.get('principal')).tenantId) });
   });
 
   app.route('/v1', api);

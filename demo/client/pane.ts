@@ -12,6 +12,12 @@ import { editorHtmlToText } from './plain-text';
 
 const SUBMIT_STATUSES: readonly DemoSubmitStatus[] = ['open', 'pending', 'solved'];
 
+/**
+ * `?ui=next` renders the ticket pane with hooks renamed, the way a Zendesk release does without
+ * notice: it shows how Loopdesk degrades, and how a server-side selector override repairs it.
+ */
+const NEXT_UI = new URLSearchParams(location.search).get('ui') === 'next';
+
 export interface PaneHost {
   /** Called after a successful submit with the ticket as the server now has it. */
   ticketUpdated(ticket: DemoApiTicket): void;
@@ -101,12 +107,14 @@ export class TicketPane {
     const requester = ticket.requester;
     this.root = h(
       'div',
-      {
-        class: 'ticket-panes-grid-layout',
-        'data-test-id': `ticket-${ticket.id}`,
-        'data-side-conversations-anchor-id': ticket.id,
-        'data-is-active': 'false',
-      },
+      NEXT_UI
+        ? { class: 'ticket-pane-v2', 'data-test-id': `pane-${ticket.id}`, 'data-ticket-pane-id': ticket.id, 'data-active': 'false' }
+        : {
+            class: 'ticket-panes-grid-layout',
+            'data-test-id': `ticket-${ticket.id}`,
+            'data-side-conversations-anchor-id': ticket.id,
+            'data-is-active': 'false',
+          },
       h(
         'aside',
         { class: 'dh-props', 'aria-label': 'Ticket properties' },
@@ -183,7 +191,8 @@ export class TicketPane {
   }
 
   setActive(active: boolean): void {
-    this.root.dataset.isActive = String(active);
+    if (NEXT_UI) this.root.dataset.active = String(active);
+    else this.root.dataset.isActive = String(active);
     if (!active) this.closeMenu();
   }
 

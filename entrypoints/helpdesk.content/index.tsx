@@ -4,7 +4,9 @@ import { defineContentScript } from 'wxt/utils/define-content-script';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
 import { Overlay } from '../../components/Overlay';
 import { HELPDESK_MATCHES } from '../../lib/helpdesks/matches';
-import { adapterForDocument } from '../../lib/helpdesks/registry';
+import type { HelpdeskSelectors, SelectorKey } from '../../lib/contract';
+import { HELPDESKS, helpdeskForLocation } from '../../lib/helpdesks/registry';
+import { askBackground } from '../../lib/messaging';
 import { createOverlayController } from '../../lib/overlay/controller';
 import { handleShortcut } from '../../lib/overlay/shortcuts';
 import './overlay.css';
@@ -19,9 +21,27 @@ export default defineContentScript({
   cssInjectionMode: 'ui',
   async main(ctx) {
     // The manifest's patterns are coarse; the registry decides which helpdesk (if any) this page is.
-    const adapter = adapterForDocument(document);
-    if (!adapter) return;
-    const controller = createOverlayController(adapter, browser.runtime.getManifest().version);
+    const helpdesk = helpdeskForLocation(location);
+    if (!helpdesk) return;
+    // One selector set for the page's life. The adapter reads it at every query, so the tenant's
+    // overrides from the server take effect the moment they are applied into it, without a reload.
+    const selectors: HelpdeskSelectors = { ...HELPDESKS[helpdesk].defaultSelectors };
+    const overridden = new Set<SelectorKey>();
+    const adapter = HELPDESKS[helpdesk].createAdapter(document, selectors);
+    const controller = createOverlayController(adapter, browser.runtime.getManifest().version, {
+      onSelectorMiss: (key) =>
+        void askBackground({ type: 'selector-miss', helpdesk, key, overridden: overridden.has(key) }).catch((err: Error) => {
+          console.warn(`[loopdesk] could not report selector_miss: ${err.message}`);
+        }),
+    });
+    askBackground({ type: 'selector-overrides', helpdesk }).then(
+      (overrides) => {
+        for (const key of Object.keys(overrides) as SelectorKey[]) overridden.add(key);
+        Object.assign(selectors, overrides);
+        if (overridden.size) controller.refresh();
+      },
+      () => {}, // the built-in selectors stand
+    );
 
     // Every send path, seen before the helpdesk acts on it (and clears the composer).
     ctx.addEventListener(

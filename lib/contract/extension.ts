@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Helpdesk } from './common';
 import { AdoptionRationale, AnnotationEvent } from './events';
+import { SelectorKey, type SelectorOverrides } from './selectors';
 import { SuggestStreamEvent } from './stream';
 import { TicketContext } from './ticket';
 
@@ -39,6 +40,8 @@ export const BackgroundRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('amend-rationale'), id: z.uuid(), rationale: AdoptionRationale }),
   z.object({ type: z.literal('ticket-memory-get'), key: TicketMemoryKey }),
   z.object({ type: z.literal('ticket-memory-set'), key: TicketMemoryKey, rationaleDone: z.boolean() }),
+  z.object({ type: z.literal('selector-overrides'), helpdesk: Helpdesk }),
+  z.object({ type: z.literal('selector-miss'), helpdesk: Helpdesk, key: SelectorKey, overridden: z.boolean() }),
   z.object({ type: z.literal('sync-now') }),
   z.object({ type: z.literal('status') }),
   z.object({ type: z.literal('quarantine-list') }),
@@ -83,6 +86,9 @@ export interface BackgroundReplies {
   'amend-rationale': { amended: boolean };
   'ticket-memory-get': { rationaleDone: boolean };
   'ticket-memory-set': { saved: true };
+  /** The tenant's fixes for this helpdesk's selectors; empty when the built-in ones stand. */
+  'selector-overrides': SelectorOverrides;
+  'selector-miss': { reported: boolean };
   'sync-now': SyncStatus;
   status: SyncStatus;
   'quarantine-list': QuarantineEntry[];

@@ -9,6 +9,7 @@ import {
   type PreferenceChoice,
   type RedactionLevel,
   type RelevanceLabel,
+  type SelectorKey,
   type SendPath,
   type SuggestPortMessage,
   type SuggestResponse,
@@ -26,6 +27,11 @@ import { overlayStore, updateTicket, type TicketState } from './store';
 const SEND_DEDUP_MS = 1_500;
 /** How long an adoption event waits in the outbox for the agent's rationale before it goes as is. */
 export const RATIONALE_HOLD_MS = 2 * 60_000;
+/**
+ * Single-page helpdesks change the URL before the view: a pane missing for less than this is a
+ * page still rendering, not a selector that stopped matching.
+ */
+const PANE_MISS_GRACE_MS = 2_000;
 /** Outcomes after which the agent is asked why: no suggestion used, or one heavily rewritten. */
 const ASK_WHY: readonly AdoptionOutcome[] = ['not_used', 'partial'];
 
@@ -45,7 +51,19 @@ export interface OverlayController {
   reportMissing(description: string, proposedTitle?: string): Promise<boolean>;
 }
 
-export function createOverlayController(adapter: HelpdeskAdapter, clientVersion: string): OverlayController {
+export interface ControllerOptions {
+  /** A hook the page no longer matches (logged as `selector_miss`); the page stays untouched. */
+  onSelectorMiss?: (key: SelectorKey) => void;
+}
+
+export function createOverlayController(adapter: HelpdeskAdapter, clientVersion: string, options: ControllerOptions = {}): OverlayController {
+  const selectorMiss = (key: SelectorKey) => {
+    console.warn(`[loopdesk] selector_miss: ${adapter.helpdesk} ${key}`);
+    options.onSelectorMiss?.(key);
+  };
+  /** Since when the URL names a ticket whose pane cannot be found; null while it is found. */
+  let paneMissingSince: number | null = null;
+  let paneRecheck: ReturnType<typeof setTimeout> | undefined;
   const ticket = (id: string | null): TicketState | undefined => (id ? overlayStore.getState().tickets[id] : undefined);
   const active = () => ticket(overlayStore.getState().activeTicketId);
   let lastSendAt = 0;
@@ -261,9 +279,19 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
       }
       const pane = adapter.activePane();
       if (!pane) {
+        const now = Date.now();
+        paneMissingSince ??= now;
+        if (now - paneMissingSince < PANE_MISS_GRACE_MS) {
+          // Look again once the grace is over, even if the page does not change meanwhile.
+          clearTimeout(paneRecheck);
+          paneRecheck = setTimeout(() => controller.refresh(), PANE_MISS_GRACE_MS - (now - paneMissingSince) + 50);
+          return;
+        }
+        if (overlayStore.getState().pageProblem === null) selectorMiss('activePane');
         overlayStore.setState({ activeTicketId: null, pageProblem: 'Loopdesk is unavailable on this page: the ticket was not found.' });
         return;
       }
+      paneMissingSince = null;
       const context = adapter.readContext();
       // The helpdesk renders a pane before its conversation; wait until there is something to read.
       if (!context || (!context.subject && (context.messages ?? []).length === 0)) return;
@@ -284,6 +312,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
       const composer = adapter.composer();
       if (!t || !candidate || t.pending.includes(candidateId)) return;
       if (!composer) {
+        selectorMiss('composer');
         updateTicket(t.ticketId, { error: 'The reply editor was not found on this page.' });
         return;
       }

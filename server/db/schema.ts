@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   customType,
   index,
   integer,
@@ -210,4 +211,36 @@ export const events = pgTable(
     index('events_tenant_type_received').on(t.tenantId, t.type, t.receivedAt),
     index('events_suggestion').on(t.suggestionId),
   ],
+);
+
+/**
+ * A tenant's selector fixes for one helpdesk (data, never code): the keys given replace the
+ * extension's built-in lists, so a helpdesk UI change is fixed for every agent without a release.
+ */
+export const selectorOverrides = pgTable(
+  'selector_overrides',
+  {
+    tenantId: tenantRef(),
+    helpdesk: text('helpdesk').notNull(),
+    selectors: jsonb('selectors').notNull(),
+    updatedBy: uuid('updated_by'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.helpdesk] })],
+);
+
+/** How often each hook stopped matching on agents' pages, per extension version. */
+export const selectorMisses = pgTable(
+  'selector_misses',
+  {
+    tenantId: tenantRef(),
+    helpdesk: text('helpdesk').notNull(),
+    selectorKey: text('selector_key').notNull(),
+    clientVersion: text('client_version').notNull(),
+    overridden: boolean('overridden').notNull(),
+    count: integer('count').notNull().default(1),
+    firstSeen: timestamp('first_seen', { withTimezone: true }).notNull().defaultNow(),
+    lastSeen: timestamp('last_seen', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.helpdesk, t.selectorKey, t.clientVersion, t.overridden] })],
 );
