@@ -176,3 +176,23 @@ test('the overlay follows the page’s dark scheme and leaves the helpdesk’s o
   await openTicket(light, ticketUrl(server, 1001), 1001);
   await expect(overlay(light)).toHaveAttribute('data-theme', 'light');
 });
+
+test('the two replies sit side by side on a wide screen and stack when the window is narrow', async ({ page, server }) => {
+  const boxes = async () => {
+    const regions = overlay(page).getByRole('region', { name: /^Suggested reply/ });
+    return [(await regions.nth(0).boundingBox())!, (await regions.nth(1).boundingBox())!];
+  };
+  await page.setViewportSize({ width: 1920, height: 1000 });
+  await openTicket(page, ticketUrl(server, 1001), 1001);
+  let [a, b] = await boxes();
+  expect(Math.round(a!.y)).toBe(Math.round(b!.y));
+  expect(b!.x).toBeGreaterThan(a!.x + a!.width - 1);
+  await page.setViewportSize({ width: 1100, height: 900 });
+  await expect
+    .poll(async () => {
+      [a, b] = await boxes();
+      return b!.y >= a!.y + a!.height - 1;
+    })
+    .toBe(true);
+  expect(Math.round(a!.x)).toBe(Math.round(b!.x));
+});
