@@ -10,6 +10,7 @@ const BENCHES: Record<string, string[]> = {
   'llm-overhead': ['bench/llm-overhead.ts'],
   ingest: ['bench/ingest.ts'],
   sync: ['bench/sync.ts'],
+  overlay: ['bench/overlay.ts'],
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
