@@ -25,7 +25,7 @@ import { extensionIdOf, launchWithExtension } from '../tests/support/browser';
 import { startTestServer, type TestServer } from '../tests/support/server';
 import { ADOPTION_CLASSES, PairGenerator, words, type AdoptionClass, type AdoptionPair, type GoldReply } from './lib/adoption-pairs';
 import { ckeditorRoundTrip, COMPOSER_SELECTOR, prepareComposer, type RoundTrip } from './lib/ckeditor';
-import { alignPageTimes, classifyNodes, markerCalls, nodesNamed, percentile, samplesOf, timePerWindow, totalTime, windowsFrom, type CpuProfile } from './lib/cpu-profile';
+import { alignPageTimes, classifyNodes, markerCalls, nodesNamed, percentile, samplesOf, timePerWindow, totalTime, windowsFrom, type CpuProfile } from './lib/keystroke-profile';
 import { loadDstc11 } from './lib/data';
 
 const RESULTS = join(PROJECT_ROOT, 'bench', 'results');

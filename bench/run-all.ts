@@ -11,6 +11,7 @@ const BENCHES: Record<string, string[]> = {
   ingest: ['bench/ingest.ts'],
   sync: ['bench/sync.ts'],
   adoption: ['bench/adoption.ts'],
+  overlay: ['bench/overlay.ts'],
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

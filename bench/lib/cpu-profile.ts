@@ -1,175 +1,145 @@
 /**
- * Reading a V8 CPU profile (CDP `Profiler.stop`) for a bench: which samples ran a given script's
- * code, and how they fall between marker calls (one marker call per keystroke).
+ * Reading a V8 CPU profile (CDP `Profiler.stop`) on the renderer's main thread: how much of a time
+ * window was busy, and how much of it ran code from a given script origin (the extension's
+ * `chrome-extension://<id>/`). Profile times are microseconds on the same monotonic clock as CDP's
+ * `Performance.getMetrics` `NavigationStart` (seconds), which is how page times are mapped onto it.
  */
 
-export interface CpuProfileNode {
+export interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+
+export interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; scriptId: string; lineNumber: number; columnNumber: number };
+  callFrame: CallFrame;
+  parent?: number;
   children?: number[];
 }
 
 export interface CpuProfile {
-  nodes: CpuProfileNode[];
+  nodes: ProfileNode[];
   startTime: number;
   endTime: number;
-  samples: number[];
-  /** Microseconds since the previous sample (the first one: since `startTime`). */
-  timeDeltas: number[];
+  samples?: number[];
+  timeDeltas?: number[];
 }
 
+/** One sample and the time it stands for (until the next sample), in µs on the profile's clock. */
 export interface Sample {
-  /** Microseconds, profile clock. */
   at: number;
-  /** How long this sample stands for: the gap to the next one (µs). */
   duration: number;
-  node: number;
+  nodeId: number;
 }
 
-/**
- * The samples in time order. A sample stands for the time until the next one, but at most
- * `maxDurationUs`: when the machine is busy the sampler can pause for tens of milliseconds, and that
- * wall time says nothing about what the sampled function cost.
- */
-export function samplesOf(profile: CpuProfile, maxDurationUs = Infinity): Sample[] {
-  const out: Sample[] = [];
-  let at = profile.startTime;
-  for (let i = 0; i < profile.samples.length; i++) {
-    at += profile.timeDeltas[i]!;
-    const next = i + 1 < profile.samples.length ? profile.timeDeltas[i + 1]! : Math.max(0, profile.endTime - at);
-    out.push({ at, duration: Math.min(next, maxDurationUs), node: profile.samples[i]! });
-  }
-  return out;
-}
+/** Nodes that stand for the thread doing nothing. */
+const IDLE = new Set(['(idle)']);
 
-/**
- * For each node: whether its own frame matches (`self`), and whether any frame on its stack does
- * (`inclusive`: the matching code and everything it called, browser builtins and page code included).
- */
-export function classifyNodes(profile: CpuProfile, matches: (frame: CpuProfileNode['callFrame']) => boolean) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const self = new Set<number>();
-  const inclusive = new Set<number>();
-  const memo = new Map<number, boolean>();
-  const onStack = (id: number): boolean => {
-    const known = memo.get(id);
-    if (known !== undefined) return known;
-    // Iteratively up to the first node whose answer is known or to the root.
-    const path: number[] = [];
-    let cur: number | undefined = id;
-    let found = false;
-    while (cur !== undefined) {
-      const k = memo.get(cur);
-      if (k !== undefined) {
-        found = k;
-        break;
-      }
-      path.push(cur);
-      if (matches(byId.get(cur)!.callFrame)) {
-        found = true;
-        break;
-      }
-      cur = parent.get(cur);
+export class ProfileReader {
+  readonly samples: Sample[];
+  private readonly byId = new Map<number, ProfileNode>();
+  private readonly parentOf = new Map<number, number>();
+  /** Per node: the first frame on its stack (itself, then towards the root) whose URL has the prefix. */
+  private readonly originMemo = new Map<string, Map<number, CallFrame | null>>();
+
+  constructor(readonly profile: CpuProfile) {
+    for (const node of profile.nodes) {
+      this.byId.set(node.id, node);
+      for (const child of node.children ?? []) this.parentOf.set(child, node.id);
+      if (node.parent !== undefined) this.parentOf.set(node.id, node.parent);
     }
-    // Nodes below a match are inside it; nodes on a path that found nothing are not.
-    for (const p of path) memo.set(p, found);
+    const ids = profile.samples ?? [];
+    const deltas = profile.timeDeltas ?? [];
+    const times: number[] = [];
+    let t = profile.startTime;
+    for (let i = 0; i < ids.length; i++) times.push((t += deltas[i] ?? 0));
+    this.samples = ids.map((nodeId, i) => ({
+      at: times[i]!,
+      duration: Math.max(0, (i + 1 < times.length ? times[i + 1]! : profile.endTime) - times[i]!),
+      nodeId,
+    }));
+  }
+
+  node(id: number): ProfileNode {
+    return this.byId.get(id)!;
+  }
+
+  isIdle(nodeId: number): boolean {
+    return IDLE.has(this.node(nodeId).callFrame.functionName);
+  }
+
+  /** The innermost frame of the sample's stack that comes from a script whose URL starts with `prefix`. */
+  frameFrom(nodeId: number, prefix: string): CallFrame | null {
+    let memo = this.originMemo.get(prefix);
+    if (!memo) this.originMemo.set(prefix, (memo = new Map()));
+    const cached = memo.get(nodeId);
+    if (cached !== undefined) return cached;
+    const node = this.node(nodeId);
+    const parent = this.parentOf.get(nodeId);
+    const found = node.callFrame.url.startsWith(prefix) ? node.callFrame : parent === undefined ? null : this.frameFrom(parent, prefix);
+    memo.set(nodeId, found);
     return found;
-  };
-  for (const n of profile.nodes) {
-    if (matches(n.callFrame)) self.add(n.id);
-    if (onStack(n.id)) inclusive.add(n.id);
   }
-  return { self, inclusive };
-}
 
-/** Nodes whose own frame is the named function (a marker). */
-export function nodesNamed(profile: CpuProfile, functionName: string): Set<number> {
-  return new Set(profile.nodes.filter((n) => n.callFrame.functionName === functionName).map((n) => n.id));
-}
-
-/**
- * Starts (µs, profile clock) of the calls of marker functions: consecutive calls alternate between the
- * given markers (each a set of nodes: the marker and what it calls), so back-to-back calls stay
- * apart; samples of one marker less than `sameCallWithinUs` apart are one call. A call the sampler
- * did not catch is missing (on a busy machine the sampler can pause for tens of milliseconds).
- */
-export function markerCalls(samples: Sample[], markers: Set<number>[], sameCallWithinUs = 3_000): number[] {
-  const starts: number[] = [];
-  let previous = -1;
-  let previousAt = -Infinity;
-  for (const s of samples) {
-    const m = markers.findIndex((set) => set.has(s.node));
-    if (m < 0) continue;
-    if (m !== previous || s.at - previousAt > sameCallWithinUs) starts.push(s.at);
-    previous = m;
-    previousAt = s.at;
-  }
-  return starts;
-}
-
-/**
- * Puts page-clock times (`performance.now()` ms, taken as each marker call began) on the profile's
- * clock. The offset is the one under which the most sampled marker calls start just after a page
- * time, then set to the 10th percentile of those lags (a call is sampled after it begins; the page
- * clock is coarsened to about 100 µs, so a few lags come out slightly negative). Returned times are
- * moved `marginUs` earlier, so that what a keystroke triggers is never put in the window before it.
- */
-export function alignPageTimes(
-  pageMs: number[],
-  calls: number[],
-  { earliestUs = -1_000, latestUs = 3_000, marginUs = 500 } = {},
-): { times: number[]; matched: number; offsetUs: number } {
-  const page = pageMs.map((t) => t * 1000);
-  const lags = (offset: number) => {
-    const out: number[] = [];
-    let i = 0;
-    for (const call of calls) {
-      // The page time nearest to the call.
-      while (i + 1 < page.length && Math.abs(page[i + 1]! + offset - call) <= Math.abs(page[i]! + offset - call)) i++;
-      const lag = call - (page[i]! + offset);
-      if (lag >= earliestUs && lag <= latestUs) out.push(lag);
+  /** The outermost frame of the sample's stack from a script under `prefix`: what the browser called into. */
+  entryFrom(nodeId: number, prefix: string): CallFrame | null {
+    let entry: CallFrame | null = null;
+    for (let id: number | undefined = nodeId; id !== undefined; id = this.parentOf.get(id)) {
+      const frame = this.node(id).callFrame;
+      if (frame.url.startsWith(prefix)) entry = frame;
     }
-    return out;
-  };
-  let best = { offset: 0, lags: [] as number[] };
-  for (const call of calls.slice(0, 5)) {
-    for (const t of page.slice(0, 20)) {
-      const l = lags(call - t);
-      if (l.length > best.lags.length) best = { offset: call - t, lags: l };
+    return entry;
+  }
+
+  /** The samples that fall in [from, to) (µs on the profile clock). */
+  within(from: number, to: number): Sample[] {
+    return this.samples.filter((s) => s.at >= from && s.at < to);
+  }
+
+  /** Busy and extension time in [from, to), with the extension's time split by script and function. */
+  summarize(from: number, to: number, prefix: string): WindowSummary {
+    let busy = 0;
+    let own = 0;
+    const byScript = new Map<string, number>();
+    const byFunction = new Map<string, number>();
+    const byEntry = new Map<string, number>();
+    const name = (frame: CallFrame, script: string) => `${frame.functionName || '(anonymous)'} ${script}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
+    for (const s of this.within(from, to)) {
+      if (this.isIdle(s.nodeId)) continue;
+      busy += s.duration;
+      const frame = this.frameFrom(s.nodeId, prefix);
+      if (!frame) continue;
+      own += s.duration;
+      const script = frame.url.slice(prefix.length);
+      byScript.set(script, (byScript.get(script) ?? 0) + s.duration);
+      // Self time by the extension's innermost function (native work it triggered counts to it).
+      const key = name(frame, script);
+      byFunction.set(key, (byFunction.get(key) ?? 0) + s.duration);
+      // …and by the extension's outermost one: a script's top level is its evaluation, the rest are callbacks.
+      const entry = this.entryFrom(s.nodeId, prefix)!;
+      const entryKey = entry.functionName === '' && entry.lineNumber === 0 && entry.columnNumber === 0 ? `evaluation of ${entry.url.slice(prefix.length)}` : name(entry, entry.url.slice(prefix.length));
+      byEntry.set(entryKey, (byEntry.get(entryKey) ?? 0) + s.duration);
     }
+    const ms = (us: number) => +(us / 1000).toFixed(2);
+    const top = (m: Map<string, number>, n: number) =>
+      [...m.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, n)
+        .map(([name, us]) => ({ name, ms: ms(us) }));
+    return { windowMs: ms(to - from), busyMs: ms(busy), extensionMs: ms(own), byScript: top(byScript, 10), byEntry: top(byEntry, 8), topFunctions: top(byFunction, 12) };
   }
-  const offsetUs = best.offset + (best.lags.length ? percentile(best.lags, 10) : 0);
-  return { times: page.map((t) => t + offsetUs - marginUs), matched: lags(offsetUs).length, offsetUs };
 }
 
-/** Consecutive windows from each start to the next (the last to `end`). */
-export function windowsFrom(starts: number[], end: number): { start: number; end: number }[] {
-  return starts.map((start, i) => ({ start, end: starts[i + 1] ?? end }));
-}
-
-/** Sum of sample durations (µs) in nodes of `set`, per window. */
-export function timePerWindow(samples: Sample[], windows: { start: number; end: number }[], set: Set<number>): number[] {
-  const out = windows.map(() => 0);
-  let w = 0;
-  for (const s of samples) {
-    while (w < windows.length && s.at >= windows[w]!.end) w++;
-    if (w >= windows.length) break;
-    if (s.at < windows[w]!.start) continue;
-    if (set.has(s.node)) out[w]! += s.duration;
-  }
-  return out;
-}
-
-export function totalTime(samples: Sample[], set: Set<number>): number {
-  let total = 0;
-  for (const s of samples) if (set.has(s.node)) total += s.duration;
-  return total;
-}
-
-export function percentile(values: number[], p: number): number {
-  if (!values.length) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+export interface WindowSummary {
+  windowMs: number;
+  /** Main-thread time that was not idle: JS of every world, GC, and the renderer's own work (parsing, style, layout, paint). */
+  busyMs: number;
+  /** Samples whose JS stack holds a frame from the extension, including native work those frames called (e.g. a forced layout). */
+  extensionMs: number;
+  byScript: { name: string; ms: number }[];
+  /** By the outermost extension frame: a script's evaluation, or the callback the browser ran (event, timer, message…). */
+  byEntry: { name: string; ms: number }[];
+  topFunctions: { name: string; ms: number }[];
 }

@@ -10,22 +10,24 @@ export function chromiumExecutable(): string | undefined {
   return candidates.find((p) => existsSync(p));
 }
 
+/** Flags every launch here shares, with or without the extension. */
+const COMMON_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
 export async function launchWithExtension(userDataDir: string): Promise<BrowserContext> {
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) throw new Error('build the extension first: npm run build');
+  return launch(userDataDir, [`--disable-extensions-except=${EXTENSION_DIR}`, `--load-extension=${EXTENSION_DIR}`]);
+}
+
+/** The same browser and flags without the extension (Playwright's defaults then disable extensions): a baseline for benches. */
+export async function launchWithoutExtension(userDataDir: string): Promise<BrowserContext> {
+  return launch(userDataDir, []);
+}
+
+function launch(userDataDir: string, extensionArgs: string[]): Promise<BrowserContext> {
   return chromium.launchPersistentContext(userDataDir, {
     headless: true,
     executablePath: chromiumExecutable(),
-    args: [
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
+    args: [...extensionArgs, ...COMMON_ARGS],
     viewport: { width: 1400, height: 900 },
   });
 }
