@@ -10,6 +10,20 @@ const DEV_MANIFEST_KEY =
 
 export default defineConfig({
   modules: ['@wxt-dev/module-react'],
+  // The UI is written against React's API and rendered by Preact's compatible implementation: the
+  // overlay loads on every helpdesk page, where React DOM alone cost ~200 KB of script to parse and
+  // most of the 50 ms main-thread budget at ticket open (bench/results/overlay.md).
+  vite: () => ({
+    resolve: {
+      alias: [
+        { find: /^react-dom\/client$/, replacement: 'preact/compat/client' },
+        { find: /^react\/jsx-runtime$/, replacement: 'preact/jsx-runtime' },
+        { find: /^react\/jsx-dev-runtime$/, replacement: 'preact/jsx-dev-runtime' },
+        { find: /^react-dom$/, replacement: 'preact/compat' },
+        { find: /^react$/, replacement: 'preact/compat' },
+      ],
+    },
+  }),
   // Explicit imports everywhere: extension code is also imported by the server and by plain vitest.
   imports: false,
   manifest: {

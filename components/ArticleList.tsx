@@ -1,4 +1,5 @@
-import { RELEVANCE_LABELS, type RelevanceLabel, type SuggestedArticle } from '../lib/contract';
+import type { RelevanceLabel, SuggestedArticle } from '../lib/contract';
+import { RELEVANCE_LABELS } from '../lib/contract/vocabulary';
 
 const LABEL_TEXT: Record<RelevanceLabel, string> = {
   relevant: 'Relevant',

@@ -1,4 +1,5 @@
-import { PREFERENCE_CHOICES, type PreferenceChoice } from '../lib/contract';
+import type { PreferenceChoice } from '../lib/contract';
+import { PREFERENCE_CHOICES } from '../lib/contract/vocabulary';
 
 const SHORT: Record<PreferenceChoice, string> = {
   A_much_better: 'A≫',

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { RATIONALE_CODES, type AdoptionOutcome, type AdoptionRationale, type RationaleCode } from '../lib/contract';
+import type { AdoptionOutcome, AdoptionRationale, RationaleCode } from '../lib/contract';
+import { RATIONALE_CODES } from '../lib/contract/vocabulary';
 
 const CHIP_TEXT: Record<RationaleCode, string> = {
   inaccurate: 'Inaccurate',

@@ -56,6 +56,7 @@ export default defineBackground(() => {
     async 'ticket-memory-get'({ key }) {
       return { rationaleDone: await rationaleDone(db, key) };
     },
+    'overlay-config': async () => ({ redaction: (await readSettings()).redaction }),
     'selector-overrides': async ({ helpdesk }) => fetchSelectorOverrides(await currentTarget(), helpdesk),
     async 'selector-miss'({ helpdesk, key, overridden }) {
       const clientVersion = browser.runtime.getManifest().version;

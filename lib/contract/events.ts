@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { ExperimentRef, Helpdesk } from './common';
-
-/** Bumped when an event's shape changes incompatibly; the server accepts every version it lists. */
-export const EVENT_SCHEMA_VERSION = 1;
+import { ADOPTION_OUTCOMES, EVENT_SCHEMA_VERSION, PREFERENCE_CHOICES, RATIONALE_CODES, RELEVANCE_LABELS } from './vocabulary';
 
 const Id = z.string().min(1).max(128);
 
@@ -53,15 +51,6 @@ export const SuggestionShownEvent = z.object({
   latencyMs: z.number().min(0).max(600_000),
 });
 
-export const PREFERENCE_CHOICES = [
-  'A_much_better',
-  'A_better',
-  'A_slightly_better',
-  'tie',
-  'B_slightly_better',
-  'B_better',
-  'B_much_better',
-] as const;
 export const PreferenceChoice = z.enum(PREFERENCE_CHOICES);
 export type PreferenceChoice = z.infer<typeof PreferenceChoice>;
 
@@ -80,7 +69,6 @@ export const PreferenceEvent = z
     path: ['choice'],
   });
 
-export const ADOPTION_OUTCOMES = ['verbatim', 'edited', 'partial', 'not_used'] as const;
 export const AdoptionOutcome = z.enum(ADOPTION_OUTCOMES);
 export type AdoptionOutcome = z.infer<typeof AdoptionOutcome>;
 
@@ -90,14 +78,6 @@ export type InsertMethod = z.infer<typeof InsertMethod>;
 export const SendPath = z.enum(['button', 'status_menu', 'shortcut', 'comment_appeared']);
 export type SendPath = z.infer<typeof SendPath>;
 
-export const RATIONALE_CODES = [
-  'inaccurate',
-  'missing_information',
-  'wrong_tone',
-  'policy',
-  'not_needed',
-  'other',
-] as const;
 export const RationaleCode = z.enum(RATIONALE_CODES);
 export type RationaleCode = z.infer<typeof RationaleCode>;
 
@@ -124,7 +104,6 @@ export const AdoptionEvent = z.object({
   rationale: AdoptionRationale.optional(),
 });
 
-export const RELEVANCE_LABELS = ['relevant', 'partly', 'irrelevant', 'outdated'] as const;
 export const RelevanceLabel = z.enum(RELEVANCE_LABELS);
 export type RelevanceLabel = z.infer<typeof RelevanceLabel>;
 

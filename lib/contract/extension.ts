@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { Helpdesk } from './common';
+import { REDACTION_LEVELS } from './vocabulary';
 import { AdoptionRationale, AnnotationEvent } from './events';
 import { SelectorKey, type SelectorOverrides } from './selectors';
 import { SuggestStreamEvent } from './stream';
 import { TicketContext } from './ticket';
 
-export const REDACTION_LEVELS = ['off', 'standard', 'strict'] as const;
 export const RedactionLevel = z.enum(REDACTION_LEVELS);
 export type RedactionLevel = z.infer<typeof RedactionLevel>;
 
@@ -41,6 +41,7 @@ export const BackgroundRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ticket-memory-get'), key: TicketMemoryKey }),
   z.object({ type: z.literal('ticket-memory-set'), key: TicketMemoryKey, rationaleDone: z.boolean() }),
   z.object({ type: z.literal('selector-overrides'), helpdesk: Helpdesk }),
+  z.object({ type: z.literal('overlay-config') }),
   z.object({ type: z.literal('selector-miss'), helpdesk: Helpdesk, key: SelectorKey, overridden: z.boolean() }),
   z.object({ type: z.literal('sync-now') }),
   z.object({ type: z.literal('status') }),
@@ -89,6 +90,8 @@ export interface BackgroundReplies {
   /** The tenant's fixes for this helpdesk's selectors; empty when the built-in ones stand. */
   'selector-overrides': SelectorOverrides;
   'selector-miss': { reported: boolean };
+  /** What the overlay needs from the settings (the content script never reads them itself). */
+  'overlay-config': { redaction: RedactionLevel };
   'sync-now': SyncStatus;
   status: SyncStatus;
   'quarantine-list': QuarantineEntry[];
@@ -97,39 +100,10 @@ export interface BackgroundReplies {
   'quarantine-discard': { discarded: boolean };
 }
 
-/**
- * Suggestions stream over a port, since one-shot messages cannot carry a reply that arrives in
- * pieces. The content script opens `browser.runtime.connect({ name: SUGGEST_PORT })` per ticket
- * load and posts one `SuggestPortRequest`; the background answers with the server's stream events
- * (`SuggestStreamEvent`) as they arrive and disconnects after `done` or `error`. Problems on the
- * background's side (not set up, server unreachable, a broken stream) also arrive as `error`.
- * Disconnecting from the content script's side cancels the request.
- */
-export const SUGGEST_PORT = 'loopdesk:suggest';
-
 export const SuggestPortRequest = z.object({ type: z.literal('suggest'), context: TicketContext });
-export type SuggestPortRequest = z.infer<typeof SuggestPortRequest>;
+/** What the content script sends: the context as read from the page, validated by the background. */
+export type SuggestPortRequest = z.input<typeof SuggestPortRequest>;
 
 export const SuggestPortMessage = SuggestStreamEvent;
 export type SuggestPortMessage = SuggestStreamEvent;
 
-/**
- * Page-world bridge protocol: the content script dispatches a request event on the composer element;
- * the main-world script answers synchronously with a response event on the same element. Payloads
- * are JSON strings because objects do not cross between the isolated and main worlds.
- */
-export const BRIDGE_REQUEST_EVENT = 'loopdesk:bridge-request';
-export const BRIDGE_RESPONSE_EVENT = 'loopdesk:bridge-response';
-
-export const BridgeRequest = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('getData') }),
-  z.object({ op: z.literal('insertText'), text: z.string().max(50_000) }),
-  z.object({ op: z.literal('setData'), text: z.string().max(50_000) }),
-]);
-export type BridgeRequest = z.infer<typeof BridgeRequest>;
-
-export const BridgeResponse = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), data: z.string() }),
-  z.object({ ok: z.literal(false), error: z.string() }),
-]);
-export type BridgeResponse = z.infer<typeof BridgeResponse>;

@@ -6,3 +6,5 @@ export * from './api';
 export * from './stream';
 export * from './extension';
 export * from './selectors';
+export * from './vocabulary';
+export * from './bridge';

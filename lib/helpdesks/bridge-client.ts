@@ -3,7 +3,7 @@ import {
   BRIDGE_RESPONSE_EVENT,
   BridgeResponse,
   type BridgeRequest,
-} from '../contract/extension';
+} from '../contract/bridge';
 
 /**
  * Asks the main-world bridge to act on the editor behind `element`. DOM event dispatch is

@@ -11,7 +11,7 @@ import {
   BRIDGE_RESPONSE_EVENT,
   BridgeRequest,
   type BridgeResponse,
-} from '../contract/extension';
+} from '../contract/bridge';
 import { plainTextToHtml } from './text';
 
 /** One kind of editor: how to recognize it and how to read, replace and insert into its draft. */

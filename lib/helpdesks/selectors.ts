@@ -1,7 +1,8 @@
 import type { HelpdeskSelectors } from '../contract/selectors';
 
-// The schema is part of the contract (the server validates overrides with it); helpers live here.
-export { HelpdeskSelectors } from '../contract/selectors';
+// The schema is part of the contract (lib/contract/selectors.ts: the server validates overrides with
+// it); only its type is used here, so content scripts do not load the schema code.
+export type { HelpdeskSelectors };
 
 /** The active ticket as the URL names it. */
 export interface TicketRef {

@@ -1,25 +1,24 @@
+import { browser } from 'wxt/browser';
 import { classifyAdoption, compareReply, DEFAULT_ADOPTION_THRESHOLDS } from '../adoption/similarity';
-import {
-  TicketContext,
-  type TicketContextInput,
-  type AdoptionOutcome,
-  type AdoptionRationale,
-  type AnnotationEvent,
-  type CandidateSide,
-  type PreferenceChoice,
-  type RedactionLevel,
-  type RelevanceLabel,
-  type SelectorKey,
-  type SendPath,
-  type SuggestPortMessage,
-  type SuggestResponse,
+import type {
+  TicketContextInput,
+  AdoptionOutcome,
+  AdoptionRationale,
+  AnnotationEvent,
+  CandidateSide,
+  PreferenceChoice,
+  RedactionLevel,
+  RelevanceLabel,
+  SelectorKey,
+  SendPath,
+  SuggestPortMessage,
+  SuggestResponse,
 } from '../contract';
 import { callBridge } from '../helpdesks/bridge-client';
 import { htmlToText } from '../helpdesks/text';
 import type { HelpdeskAdapter } from '../helpdesks/types';
 import { askBackground, streamFromBackground } from '../messaging';
 import { redact } from '../redact';
-import { readSettings, settingsItem } from '../settings';
 import { buildEvent, type EventBase } from './events';
 import { overlayStore, updateTicket, type TicketState } from './store';
 
@@ -71,10 +70,18 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
   const base = (t: TicketState): EventBase | null =>
     t.suggestion ? { helpdesk: adapter.helpdesk, ticketId: t.ticketId, suggestion: t.suggestion, clientVersion } : null;
 
-  // Read per use rather than at start, so a changed setting applies to the next text that leaves.
+  // Kept current, so a changed setting applies to the next text that leaves the browser. The
+  // background reads (and validates) the settings; the content script only asks.
   let redaction: RedactionLevel = 'standard';
-  void readSettings().then((s) => (redaction = s.redaction));
-  settingsItem.watch((s) => (redaction = s?.redaction ?? 'standard'));
+  const loadConfig = () =>
+    askBackground({ type: 'overlay-config' }).then(
+      (config) => (redaction = config.redaction),
+      () => {},
+    );
+  void loadConfig();
+  browser.storage.onChanged.addListener((changes, area) => {
+    if (area === 'local' && 'settings' in changes) void loadConfig();
+  });
 
   /** Queues an event through the background; true once it is safely in the outbox. */
   function record(event: AnnotationEvent, holdMs?: number): Promise<boolean> {
@@ -172,18 +179,18 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
     }
   }
 
-  function load(ticketId: string) {
-    const raw = adapter.readContext();
-    const parsed = TicketContext.safeParse(raw);
-    if (!parsed.success) {
+  /** Asks for the ticket's suggestions; `read` is the context just read from the page, if any. */
+  function load(ticketId: string, read: TicketContextInput | null = adapter.readContext()) {
+    if (!read) {
       updateTicket(ticketId, { status: 'error', error: 'could not read this ticket' });
       return;
     }
-    const context = parsed.data;
+    // The background validates the context against the contract before it goes to the server.
+    const context = { ...read, messages: read.messages ?? [] };
     // Replies already in the thread; a new one that no send listener saw is the fallback signal.
     updateTicket(ticketId, { repliesSeen: agentReplies(context).length });
     // Personal data is replaced before the ticket leaves the browser.
-    context.subject = redact(context.subject, redaction);
+    context.subject = redact(context.subject ?? '', redaction);
     context.messages = context.messages.map((m) => ({ ...m, text: redact(m.text, redaction) }));
     streams.get(ticketId)?.cancel();
     try {
@@ -194,7 +201,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
     }
   }
 
-  function startTicket(ticketId: string) {
+  function startTicket(ticketId: string, context?: TicketContextInput) {
     overlayStore.setState((s) => ({
       tickets: {
         ...s.tickets,
@@ -206,7 +213,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
       ({ rationaleDone }) => updateTicket(ticketId, { rationaleDone }),
       () => {},
     );
-    load(ticketId);
+    load(ticketId, context);
   }
 
   /**
@@ -297,7 +304,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
       if (!context || (!context.subject && (context.messages ?? []).length === 0)) return;
       overlayStore.setState({ activeTicketId: ticketId, pageProblem: null });
       const known = ticket(ticketId);
-      if (!known) startTicket(ticketId);
+      if (!known) startTicket(ticketId, context);
       else noticeNewReplies(known, context);
     },
 

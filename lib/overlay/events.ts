@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
-import { EVENT_SCHEMA_VERSION, type AnnotationEvent, type Helpdesk, type SuggestResponse } from '../contract';
+import type { AnnotationEvent, Helpdesk, SuggestResponse } from '../contract';
+import { EVENT_SCHEMA_VERSION } from '../contract/vocabulary';
 
 export interface EventBase {
   helpdesk: Helpdesk;

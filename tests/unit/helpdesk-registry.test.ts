@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HELPDESK_MATCHES } from '../../lib/helpdesks/matches';
 import { defaultSelectors, HELPDESKS, helpdeskForLocation } from '../../lib/helpdesks/registry';
-import { HelpdeskSelectors, ticketRefFromPath } from '../../lib/helpdesks/selectors';
+import { HelpdeskSelectors } from '../../lib/contract';
+import { ticketRefFromPath } from '../../lib/helpdesks/selectors';
 import type { Helpdesk } from '../../lib/contract';
 
 const HELPDESK_IDS = Object.keys(HELPDESKS) as Helpdesk[];
