@@ -3,6 +3,8 @@
  *
  *   npm run bench:adoption      (needs `npm run build` first; BENCH_ADOPTION_PER_CLASS=300, BENCH_SEED=11,
  *                                BENCH_KEYSTROKES=300; BENCH_ADOPTION_PARTS=classify,keystrokes,node)
+ *   BENCH_OUT=<name>            results as bench/results/<name>.{json,md} (default adoption; an absolute
+ *                                path puts them elsewhere, e.g. /tmp/adoption for a quick run)
  *
  * 1. Classification: (suggestion, sent) pairs from the DSTC11 dev gold replies in ../shared/data
  *    (bench/lib/adoption-pairs.ts has the edit definitions). Each sent text goes through the demo
@@ -16,7 +18,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import { plainTextToHtml } from '../lib/helpdesks/text';
 import { classifyAdoption, DEFAULT_ADOPTION_THRESHOLDS, normalizedTokens, type AdoptionThresholds, type Comparison } from '../lib/adoption/similarity';
@@ -25,10 +27,12 @@ import { extensionIdOf, launchWithExtension } from '../tests/support/browser';
 import { startTestServer, type TestServer } from '../tests/support/server';
 import { ADOPTION_CLASSES, PairGenerator, words, type AdoptionClass, type AdoptionPair, type GoldReply } from './lib/adoption-pairs';
 import { ckeditorRoundTrip, COMPOSER_SELECTOR, prepareComposer, type RoundTrip } from './lib/ckeditor';
-import { alignPageTimes, classifyNodes, markerCalls, nodesNamed, percentile, samplesOf, timePerWindow, totalTime, windowsFrom, type CpuProfile } from './lib/keystroke-profile';
+import { alignPageTimes, markerCalls, ProfileReader, samplesOf, timePerWindow, totalTime, windowsFrom, type CpuProfile } from './lib/cpu-profile';
 import { loadDstc11 } from './lib/data';
+import { percentile } from './lib/metrics';
 
 const RESULTS = join(PROJECT_ROOT, 'bench', 'results');
+const OUT = process.env.BENCH_OUT ?? 'adoption';
 const PER_CLASS = Number(process.env.BENCH_ADOPTION_PER_CLASS ?? 300);
 const SEED = Number(process.env.BENCH_SEED ?? 11);
 const MIN_WORDS = 8;
@@ -214,9 +218,10 @@ async function profileTyping(page: Page, text: string, delay: number, extensionI
   if (process.env.BENCH_PROFILE_DUMP) writeFileSync(`${process.env.BENCH_PROFILE_DUMP}-${delay}.cpuprofile`, JSON.stringify({ ...profile, keydownTimes }));
 
   const prefix = `chrome-extension://${extensionId}/`;
-  const samples = samplesOf(profile, MAX_SAMPLE_US);
-  const { self, inclusive } = classifyNodes(profile, (f) => f.url.startsWith(prefix));
-  const markers = [`${MARKER}A`, `${MARKER}B`].map((name) => classifyNodes(profile, (f) => f.functionName === name).inclusive);
+  const reader = new ProfileReader(profile, { maxSampleUs: MAX_SAMPLE_US });
+  const { samples } = reader;
+  const { self, inclusive } = reader.nodesFrom(prefix);
+  const markers = [`${MARKER}A`, `${MARKER}B`].map((name) => reader.nodesWhere((f) => f.functionName === name).inclusive);
   const calls = markerCalls(samples, markers);
   const aligned = alignPageTimes(keydownTimes, calls);
   const last = samples[samples.length - 1];
@@ -227,12 +232,12 @@ async function profileTyping(page: Page, text: string, delay: number, extensionI
   const perKeyInclusive = timePerWindow(samples, windows, inclusive).map((us) => us / 1000);
   const scripts = new Map<string, number>();
   for (const s of samples) {
-    if (!self.has(s.node)) continue;
-    const url = profile.nodes.find((n) => n.id === s.node)!.callFrame.url.slice(prefix.length);
+    if (!self.has(s.nodeId)) continue;
+    const url = reader.node(s.nodeId).callFrame.url.slice(prefix.length);
     scripts.set(url, (scripts.get(url) ?? 0) + s.duration / 1000);
   }
-  const idle = nodesNamed(profile, '(idle)');
-  const busy = samples.filter((s) => !idle.has(s.node));
+  const busy = samples.filter((s) => !reader.isIdle(s.nodeId));
+  const uncapped = samplesOf(profile);
   const ms = (x: number) => round(x, 4);
   return {
     keystrokes: text.length,
@@ -246,9 +251,9 @@ async function profileTyping(page: Page, text: string, delay: number, extensionI
     /** Keydowns whose marker call the sampler caught, and that line up with the page's keydown times. */
     markersSampled: calls.length,
     markersAligned: aligned.matched,
-    cappedSamples: samplesOf(profile).filter((s) => s.duration > MAX_SAMPLE_US).length,
+    cappedSamples: uncapped.filter((s) => s.duration > MAX_SAMPLE_US).length,
     /** The same without the cap: what the extension's samples would count for if every stall had been its time. */
-    uncappedInclusiveMsPerKeystroke: ms(totalTime(samplesOf(profile), inclusive) / 1000 / text.length),
+    uncappedInclusiveMsPerKeystroke: ms(totalTime(uncapped, inclusive) / 1000 / text.length),
     selfMsTotal: ms(selfUs / 1000),
     inclusiveMsTotal: ms(inclusiveUs / 1000),
     selfMsPerKeystroke: ms(selfUs / 1000 / text.length),
@@ -491,12 +496,13 @@ async function main() {
     }
   }
   (result.machine as Record<string, unknown>).loadAverageAtEnd = loadavg().map((x) => round(x, 2));
-  mkdirSync(RESULTS, { recursive: true });
   // A run of only some parts does not overwrite the full results.
   const suffix = ['classify', 'keystrokes', 'node'].every((p) => PARTS.has(p)) ? '' : '.tmp';
-  writeFileSync(join(RESULTS, `adoption.json${suffix}`), JSON.stringify(result, null, 2));
+  const out = resolve(RESULTS, OUT);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(`${out}.json${suffix}`, JSON.stringify(result, null, 2));
   const md = markdown(result);
-  writeFileSync(join(RESULTS, `adoption.md${suffix}`), md);
+  writeFileSync(`${out}.md${suffix}`, md);
   console.log(md);
 }
 

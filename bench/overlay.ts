@@ -8,11 +8,12 @@
  *   BENCH_RUNS=5  BENCH_TICKET=1003  BENCH_TYPE_DELAY_MS=20
  *   BENCH_TYPE_CHARS=<n>        type only the first n characters of the reply (quick runs; the typing goal needs ≥ 500)
  *   BENCH_SAVE_PROFILES=<dir>   also writes each run's CPU profiles there (open them in DevTools' Performance panel)
- *   BENCH_OUT=<name>            results as bench/results/<name>.{json,md} (default overlay), e.g. for trying a change
+ *   BENCH_OUT=<name>            results as bench/results/<name>.{json,md} (default overlay), e.g. for trying a change;
+ *                               an absolute path puts them elsewhere (e.g. /tmp/overlay for a quick run)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { BrowserContext } from '@playwright/test';
 import { PROJECT_ROOT } from '../server/config';
 import { configureExtension } from '../tests/e2e/fixtures';
@@ -352,10 +353,11 @@ try {
       },
     ],
   };
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, `${OUT}.json`), JSON.stringify({ ...result, perRun: runs }, null, 2));
+  const out = resolve(RESULTS, OUT);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(`${out}.json`, JSON.stringify({ ...result, perRun: runs }, null, 2));
   const md = markdown(result);
-  writeFileSync(join(RESULTS, `${OUT}.md`), md);
+  writeFileSync(`${out}.md`, md);
   console.log(`\n${md}`);
 } finally {
   await server.close();
