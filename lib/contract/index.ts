@@ -5,3 +5,4 @@ export * from './events';
 export * from './api';
 export * from './stream';
 export * from './extension';
+export * from './exports';
