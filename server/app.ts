@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import {
   describeIssues,
   EventBatchRequest,
+  ExportRequest,
   Helpdesk,
   KbArticleInput,
   MAX_BODY_BYTES,
@@ -22,6 +23,7 @@ import {
 import { authenticate, requireAgentIdentity, requireRole, type AuthEnv, type Principal } from './auth';
 import type { Database } from './db/client';
 import { ingestEvents } from './events';
+import { createExport, ExportInputError, type ExportStream } from './exports';
 import { createGenerator } from './generation';
 import { OFFLINE_GENERATION, type GenerationConfig } from './generation/profiles';
 import { readJsonl } from './kb/formats/jsonl';
@@ -32,7 +34,7 @@ import { deleteArticle, upsertArticle } from './kb/store';
 import { createRetriever, type Retriever } from './retrieval';
 import { clearSelectorOverrides, listSelectorMisses, readSelectorOverrides, recordSelectorMiss, writeSelectorOverrides } from './selectors';
 import { suggest, type Caller } from './suggest';
-import { createToken, ensureTenant } from './tenancy';
+import { createToken, ensureTenant, findTenant } from './tenancy';
 
 export interface AppOptions {
   database: Database;
@@ -210,6 +212,61 @@ export function createApp(options: AppOptions): Hono {
     const summary = await importRecords(database.db, tenantId, reader(Readable.fromWeb(stream as never)), { prune });
     embedInBackground(tenantId);
     return c.json(summary);
+  });
+
+  // Datasets and the KB-gap report (server/exports), streamed page by page as the client reads.
+  // Leads and admins export their own tenant; the local CLI's system credential names one.
+  api.get('/admin/exports/:kind', requireRole('lead'), async (c) => {
+    const parsed = ExportRequest.safeParse({ ...c.req.query(), kind: c.req.param('kind') });
+    if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
+    const principal = c.get('principal');
+    let tenantId: string;
+    if (principal.kind === 'system') {
+      if (!parsed.data.tenant) return c.json({ error: 'tenant: required query parameter' }, 400);
+      const found = await findTenant(database.db, parsed.data.tenant);
+      if (!found) return c.json({ error: `tenant: no tenant "${parsed.data.tenant}"` }, 400);
+      tenantId = found;
+    } else {
+      if (parsed.data.tenant && parsed.data.tenant !== principal.tenantSlug) {
+        return c.json({ error: 'tenant: a token can only export its own tenant' }, 403);
+      }
+      tenantId = principal.tenantId;
+    }
+    let exported: ExportStream;
+    try {
+      exported = await createExport(database, tenantId, parsed.data);
+    } catch (err) {
+      if (err instanceof ExportInputError) return c.json({ error: err.message }, 400);
+      throw err;
+    }
+    // The first page is read before answering, so a failure there is still an error status; a
+    // failure later breaks the stream off, which the client sees as an incomplete body.
+    const first = await exported.chunks.next();
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (first.done) controller.close();
+        else controller.enqueue(encoder.encode(first.value));
+      },
+      async pull(controller) {
+        try {
+          const next = await exported.chunks.next();
+          if (next.done) controller.close();
+          else controller.enqueue(encoder.encode(next.value));
+        } catch (err) {
+          console.error(JSON.stringify({ level: 'error', msg: `export failed: ${(err as Error).message}`, path: c.req.path }));
+          controller.error(err);
+        }
+      },
+      async cancel() {
+        await exported.chunks.return(undefined);
+      },
+    });
+    return c.body(body, 200, {
+      'content-type': exported.contentType,
+      'content-disposition': `attachment; filename="${exported.filename}"`,
+      'cache-control': 'no-store',
+    });
   });
 
   // Single-article changes for admins. The tenant is the token's: the system credential has none.

@@ -8,3 +8,4 @@ export * from './extension';
 export * from './selectors';
 export * from './vocabulary';
 export * from './bridge';
+export * from './exports';

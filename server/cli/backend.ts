@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
-import type { KbImportSummary, TokenCreateRequest } from '../../lib/contract';
+import type { ExportRequest, KbImportSummary, TokenCreateRequest } from '../../lib/contract';
 import type { ServerConfig } from '../config';
-import { openDatabase } from '../db/client';
-import { ensureTenant, createToken } from '../tenancy';
+import { openDatabase, type Database } from '../db/client';
+import { createExport } from '../exports';
+import { ensureTenant, createToken, findTenant } from '../tenancy';
 import { encodeRecords } from '../kb/formats/records';
 import { importRecords, type ImportOptions, type KbRecord } from '../kb/import';
 import { acquireLock, readLock } from '../runtime';
@@ -12,6 +13,8 @@ export interface Backend {
   createToken(input: TokenCreateRequest): Promise<string>;
   /** Stores records the CLI has parsed from the user's files, whatever their format. */
   importKb(tenant: string, records: AsyncIterable<KbRecord>, options: ImportOptions): Promise<KbImportSummary>;
+  /** Streams an export of `request.tenant`'s data, as it is read; consume it inside `withBackend`. */
+  exportData(request: ExportRequest & { tenant: string }): AsyncIterable<string | Uint8Array>;
 }
 
 class ServerBackend implements Backend {
@@ -68,6 +71,38 @@ class ServerBackend implements Backend {
       throw new Error(`reading stopped: ${readError.message} (the upload was cut off, so nothing was pruned)`);
     }
   }
+
+  /** The server streams the export; its bytes are passed on as they arrive. */
+  async *exportData(request: ExportRequest & { tenant: string }): AsyncGenerator<Buffer> {
+    const response = await fetch(`${this.url}/v1/admin/exports/${request.kind}?${exportQuery(request)}`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    if (!response.ok || !response.body) {
+      const body = (await response.json().catch(() => ({}))) as { error?: string };
+      throw new Error(`server answered ${response.status}: ${body.error ?? response.statusText}`);
+    }
+    try {
+      for await (const chunk of Readable.fromWeb(response.body as never)) yield chunk as Buffer;
+    } catch (err) {
+      throw new Error(`the server broke the export off: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** The request as the admin API's query string (`kind` goes in the path). */
+function exportQuery(request: ExportRequest): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(request)) {
+    if (key !== 'kind' && value !== undefined) query.set(key, String(value));
+  }
+  return query;
+}
+
+/** An export straight from the database: the tenant must exist (an export never creates one). */
+async function* exportFromDatabase(database: Database, request: ExportRequest & { tenant: string }): AsyncGenerator<string> {
+  const tenantId = await findTenant(database.db, request.tenant);
+  if (!tenantId) throw new Error(`tenant: no tenant "${request.tenant}"`);
+  yield* (await createExport(database, tenantId, request)).chunks;
 }
 
 /**
@@ -88,6 +123,7 @@ export async function withBackend<T>(config: ServerConfig, fn: (backend: Backend
         createToken: (input) => createToken(database.db, input),
         importKb: async (tenant, records, options) =>
           importRecords(database.db, await ensureTenant(database.db, tenant), records, options),
+        exportData: (request) => exportFromDatabase(database, request),
       });
     } finally {
       await database.close();

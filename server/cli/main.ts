@@ -1,6 +1,19 @@
-import { existsSync, statSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { KbImportFormat, Role, Slug, type KbImportSummary } from '../../lib/contract';
+import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import {
+  EXPORT_FORMATS,
+  ExportKind,
+  ExportRequest,
+  ExportTimeField,
+  KbImportFormat,
+  PreferenceSource,
+  Role,
+  SFT_OUTCOMES,
+  Slug,
+  type KbImportSummary,
+} from '../../lib/contract';
 import { detectFormat, readKbPath } from '../kb/import';
 import { configFromEnv } from '../config';
 import { startServer } from '../serve';
@@ -97,6 +110,89 @@ kb.command('import')
       console.error(`loopdesk: import incomplete: ${summary.fatal}`);
       process.exitCode = 1;
     }
+  });
+
+interface ExportOptions {
+  tenant: string;
+  format?: string;
+  from?: string;
+  to?: string;
+  time?: string;
+  team?: string;
+  experiment?: string;
+  arm?: string;
+  minOutcome?: string;
+  minStrength?: string;
+  source?: string;
+  promptVersion?: string;
+  out?: string;
+}
+
+program
+  .command('export')
+  .description(
+    'export a dataset or report, streamed to stdout or --out: sft (OpenAI chat fine-tuning JSONL), preferences ' +
+      '(OpenAI preference JSONL or TRL), retrieval (TREC qrels, queries, triplets), kb-gaps (Markdown or CSV)',
+  )
+  .addArgument(new Argument('<kind>', 'what to export').choices(ExportKind.options))
+  .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
+  .option(
+    '--format <format>',
+    Object.entries(EXPORT_FORMATS)
+      .map(([kind, formats]) => `${kind}: ${formats.join(', ')}`)
+      .join('; ') + ' (the first is the default)',
+  )
+  .option('--from <time>', 'events from this date or date-time on (ISO 8601; a bare date is midnight UTC)')
+  .option('--to <time>', 'events before this date or date-time (exclusive)')
+  .addOption(new Option('--time <field>', 'the event time --from and --to apply to (default received)').choices(ExportTimeField.options))
+  .option('--team <team>', "events of this team's agents (slug or id)")
+  .option('--experiment <key>', 'events recorded under this experiment')
+  .option('--arm <arm>', 'and this arm of it')
+  .addOption(new Option('--min-outcome <outcome>', 'sft: weakest adoption outcome kept (default partial)').choices(SFT_OUTCOMES))
+  .addOption(
+    new Option('--min-strength <n>', 'preferences: weakest choice kept, 1 slightly, 2 better, 3 much better (drops adoption pairs)').choices([
+      '1',
+      '2',
+      '3',
+    ]),
+  )
+  .addOption(new Option('--source <source>', 'preferences: pairs from explicit choices, verbatim adoption, or all (default)').choices(PreferenceSource.options))
+  .option('--prompt-version <version>', 'sft, preferences: render prompts with this generator prompt version')
+  .option('--out <file>', 'write to this file, replaced only once the export is complete (default stdout)')
+  .action(async (kind: string, opts: ExportOptions) => {
+    const { out, ...fields } = opts;
+    const parsed = ExportRequest.safeParse({ kind, ...fields });
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.length ? `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ` : ''}${i.message}`);
+      throw new InvalidArgumentError(problems.join('; '));
+    }
+    const request = { ...parsed.data, tenant: opts.tenant };
+    const partial = out ? `${out}.partial` : undefined;
+    const target = partial ? createWriteStream(partial) : process.stdout;
+    let bytes = 0;
+    let lines = 0;
+    try {
+      await withBackend(configFromEnv(), async (backend) => {
+        for await (const chunk of backend.exportData(request)) {
+          const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          bytes += buffer.length;
+          for (const byte of buffer) if (byte === 10) lines++;
+          if (!target.write(buffer)) await once(target, 'drain');
+        }
+      });
+      if (partial && out) {
+        target.end();
+        await finished(target);
+        renameSync(partial, out);
+      }
+    } catch (err) {
+      if (partial) {
+        target.destroy();
+        rmSync(partial, { force: true });
+      }
+      throw err;
+    }
+    console.error(`exported ${request.kind} (${request.format}): ${lines} lines, ${bytes} bytes${out ? ` to ${out}` : ''}`);
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {
