@@ -105,9 +105,17 @@ export default defineContentScript({
       scheduled = ctx.setTimeout(() => {
         scheduled = undefined;
         controller.refresh();
+        typingIn = adapter.composer();
       }, REFRESH_THROTTLE_MS);
     };
-    const observer = new MutationObserver(scheduleRefresh);
+    // The agent's typing changes only the composer; re-reading the ticket for that is wasted work on
+    // every keystroke, so mutations all inside the composer found last time are ignored.
+    let typingIn: Element | null = null;
+    const observer = new MutationObserver((records) => {
+      const composer = typingIn;
+      if (composer?.isConnected && records.every((r) => composer.contains(r.target))) return;
+      scheduleRefresh();
+    });
     observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-is-active'] });
     ctx.onInvalidated(() => observer.disconnect());
     ctx.addEventListener(window, 'wxt:locationchange', scheduleRefresh);

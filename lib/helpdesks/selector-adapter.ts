@@ -49,6 +49,6 @@ export function createSelectorAdapter(helpdesk: Helpdesk, doc: Document, sel: He
     },
     composer,
     sendPathOfClick: createSendClickClassifier(sel, activePane),
-    isSendShortcut: (event) => isSendShortcut(event, composer()),
+    isSendShortcut: (event) => isSendShortcut(event, composer),
   };
 }

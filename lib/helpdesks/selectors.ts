@@ -11,14 +11,26 @@ export interface TicketRef {
   number: string;
 }
 
-export function ticketRefFromPath(patterns: readonly string[], pathname: string): TicketRef | null {
-  for (const source of patterns) {
-    let pattern: RegExp;
+/** Compiled URL patterns (null for one that does not compile): asked on every DOM change and click. */
+const compiledPatterns = new Map<string, RegExp | null>();
+
+function compiled(source: string): RegExp | null {
+  let pattern = compiledPatterns.get(source);
+  if (pattern === undefined) {
     try {
       pattern = new RegExp(source);
     } catch {
-      continue;
+      pattern = null;
     }
+    compiledPatterns.set(source, pattern);
+  }
+  return pattern;
+}
+
+export function ticketRefFromPath(patterns: readonly string[], pathname: string): TicketRef | null {
+  for (const source of patterns) {
+    const pattern = compiled(source);
+    if (!pattern) continue;
     const match = pattern.exec(pathname);
     const id = match?.groups?.id ?? match?.[1];
     if (!match || !id) continue;

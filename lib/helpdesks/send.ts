@@ -36,9 +36,11 @@ export function createSendClickClassifier(
 
 /**
  * Ctrl+Enter (Cmd+Enter on macOS) inside the composer sends in all supported helpdesks. A keydown
- * that is part of an IME composition only confirms the composed text.
+ * that is part of an IME composition only confirms the composed text. Runs on every keystroke, so
+ * the composer is looked up only for the one key combination that can send.
  */
-export function isSendShortcut(event: KeyboardEvent, composer: Element | null): boolean {
+export function isSendShortcut(event: KeyboardEvent, composer: () => Element | null): boolean {
   if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey) || event.isComposing) return false;
-  return composer !== null && event.target instanceof Node && composer.contains(event.target);
+  const element = composer();
+  return element !== null && event.target instanceof Node && element.contains(event.target);
 }

@@ -196,3 +196,17 @@ test('the two replies sit side by side on a wide screen and stack when the windo
     .toBe(true);
   expect(Math.round(a!.x)).toBe(Math.round(b!.x));
 });
+
+test('Copy in the overlay, paste into the composer, send: adoption by paste', async ({ context, page, server }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  await openTicket(page, ticketUrl(server, 1004), 1004);
+  const candidateB = overlay(page).getByRole('region', { name: 'Suggested reply B' });
+  const candidateId = await candidateB.getAttribute('data-candidate-id');
+  await candidateB.getByRole('button', { name: 'Copy' }).click();
+  await composer(page).click();
+  await page.keyboard.press('Control+V');
+  await expect(composer(page)).toContainText('Hi there');
+  await activePane(page).locator('button[data-test-id="submit_button-button"]').click();
+  const [adoption] = await waitForEvents(server, `type = 'adoption' and ticket_id = $1`, ['1004']);
+  expect(adoption!.payload).toMatchObject({ outcome: 'verbatim', candidateId, insertMethod: 'paste', sendPath: 'button' });
+});
