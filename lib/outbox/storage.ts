@@ -1,5 +1,5 @@
 import type { AnnotationEvent } from '../contract';
-import { enqueue, type DeliveredReceipt, type OutboxDb } from './db';
+import { enqueue, type OutboxDb } from './db';
 
 /** Receipts older than this are dropped after a sync; the server is the record. */
 export const RECEIPT_MAX_AGE_MS = 7 * 24 * 60 * 60_000;
@@ -49,6 +49,9 @@ export async function pruneOldestDelivered(db: OutboxDb, count = PRUNE_STEP): Pr
   });
 }
 
+/** Whether a storage problem is recorded in the database's meta table, once known. */
+const storageProblemKnown = new WeakMap<OutboxDb, boolean>();
+
 /**
  * Runs a write, and when the browser refuses it for lack of space, prunes the oldest delivered
  * data step by step and tries again. When nothing is left to prune, the problem is remembered for
@@ -58,13 +61,18 @@ export async function writeWithRoom<T>(db: OutboxDb, write: () => Promise<T>): P
   for (;;) {
     try {
       const result = await write();
-      if ((await db.meta.get('storageProblem'))?.value) await db.meta.put({ key: 'storageProblem', value: null });
+      // Read once per database, then known: every event write passes here.
+      let problem = storageProblemKnown.get(db);
+      if (problem === undefined) problem = Boolean((await db.meta.get('storageProblem'))?.value);
+      if (problem) await db.meta.put({ key: 'storageProblem', value: null });
+      storageProblemKnown.set(db, false);
       return result;
     } catch (err) {
       if (!isQuotaError(err)) throw err;
       if ((await pruneOldestDelivered(db)) === 0) {
         const full = new StorageFullError();
         await db.meta.put({ key: 'storageProblem', value: full.message }).catch(() => {});
+        storageProblemKnown.set(db, true);
         throw full;
       }
     }
@@ -74,20 +82,6 @@ export async function writeWithRoom<T>(db: OutboxDb, write: () => Promise<T>): P
 /** Queues an event, making room by pruning delivered data if the browser's quota is reached. */
 export function enqueueWithRoom(db: OutboxDb, event: AnnotationEvent, holdMs = 0): Promise<void> {
   return writeWithRoom(db, () => enqueue(db, event, holdMs));
-}
-
-/**
- * Records receipts for delivered events. Best effort: the events are already safe on the server,
- * so a full disk costs only receipts, never the sync.
- */
-export async function recordReceipts(db: OutboxDb, receipts: DeliveredReceipt[]): Promise<void> {
-  if (receipts.length === 0) return;
-  try {
-    await db.delivered.bulkPut(receipts);
-  } catch (err) {
-    if (!isQuotaError(err)) throw err;
-    await pruneOldestDelivered(db, receipts.length + PRUNE_STEP);
-  }
 }
 
 export interface StorageEstimate {

@@ -1,6 +1,6 @@
 import { EventBatchResponse, MAX_BODY_BYTES, type SyncStatus } from '../contract';
 import { eventBytes, type DeliveredReceipt, type OutboxDb, type QuarantinedEvent, type QueuedEvent } from './db';
-import { recordReceipts, tidyDelivered, type StorageEstimate } from './storage';
+import { isQuotaError, pruneOldestDelivered, tidyDelivered, type StorageEstimate } from './storage';
 
 export interface SyncTarget {
   serverUrl: string;
@@ -126,17 +126,25 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
         else receipts.push({ id: item.id, type: item.event.type, ticketId: item.event.ticketId, status: result.status, deliveredAt: now() });
       }
     }
-    await db.transaction('rw', db.outbox, db.quarantine, async () => {
-      await db.quarantine.bulkPut(rejected);
-      await db.outbox.bulkDelete(delivered);
-      // Not answered: stays queued and is sent again later, after a backoff like any failure.
-      for (const item of unanswered) {
-        const attempts = item.attempts + 1;
-        await db.outbox.update(item.id, { attempts, nextAttemptAt: now() + backoffMs(attempts, null, random) });
-      }
-    });
-    // After the queue is settled: a receipt that cannot be written must not hold events back.
-    await recordReceipts(db, receipts);
+    const settle = (withReceipts: boolean) =>
+      db.transaction('rw', db.outbox, db.quarantine, db.delivered, async () => {
+        await db.quarantine.bulkPut(rejected);
+        await db.outbox.bulkDelete(delivered);
+        if (withReceipts) await db.delivered.bulkPut(receipts);
+        // Not answered: stays queued and is sent again later, after a backoff like any failure.
+        for (const item of unanswered) {
+          const attempts = item.attempts + 1;
+          await db.outbox.update(item.id, { attempts, nextAttemptAt: now() + backoffMs(attempts, null, random) });
+        }
+      });
+    try {
+      await settle(true);
+    } catch (err) {
+      if (!isQuotaError(err)) throw err;
+      // A receipt that cannot be written must not hold the queue back: settle without them.
+      await settle(false);
+      await pruneOldestDelivered(db, receipts.length);
+    }
   }
 
   async function postpone(batch: QueuedEvent[], retryAfterMs: number | null) {

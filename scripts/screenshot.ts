@@ -1,0 +1,38 @@
+/**
+ * Regenerates the README's screenshots of the overlay on the demo helpdesk pages, with the built
+ * extension in Chromium against a throwaway server.
+ *
+ *   npm run build && npx tsx scripts/screenshot.ts
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configureExtension } from '../tests/e2e/fixtures';
+import { extensionIdOf, launchWithExtension } from '../tests/support/browser';
+import { startTestServer } from '../tests/support/server';
+
+const SHOTS = [
+  { file: 'docs/overlay.png', path: '/demo/agent/tickets/1001' },
+  { file: 'docs/overlay-freshdesk.png', path: '/demo/freshdesk/a/tickets/1005' },
+];
+
+const server = await startTestServer('pglite', { demo: true });
+const profile = mkdtempSync(join(tmpdir(), 'loopdesk-shot-'));
+const context = await launchWithExtension(profile);
+try {
+  await configureExtension(context, await extensionIdOf(context), server.url, server.demoToken!);
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1680, height: 1000 });
+  for (const shot of SHOTS) {
+    await page.goto(`${server.url}${shot.path}`);
+    const panel = page.getByRole('complementary', { name: 'Loopdesk suggestions' });
+    await panel.locator('[data-state="final"]').nth(1).waitFor();
+    await panel.getByRole('list', { name: 'Knowledge articles' }).getByRole('listitem').first().waitFor();
+    await page.screenshot({ path: shot.file });
+    console.log(`wrote ${shot.file}`);
+  }
+} finally {
+  await context.close();
+  await server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
