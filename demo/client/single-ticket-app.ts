@@ -5,7 +5,8 @@
  * URL runs ahead of the view for a moment.
  */
 import type { DemoApiTicket, DemoTicketSummary } from '../tickets';
-import { ApiError, getTicket, listTickets } from './api';
+import { ApiError, BASE, getTicket, listTickets } from './api';
+import { h, type Child } from './dom';
 import { Router } from './spa';
 
 export interface TicketView {
@@ -98,4 +99,51 @@ export class SingleTicketApp {
     row.updatedAt = ticket.updatedAt;
     this.renderList();
   }
+}
+
+export interface SingleTicketPageOptions extends Omit<SingleTicketAppOptions, 'list' | 'count' | 'main' | 'message' | 'ticketIdFromPath' | 'row'> {
+  /** Class names of the list, its count, the ticket's place and the message shown instead of a ticket. */
+  classes: { list: string; count: string; main: string; message: string };
+  /** The page's frame around those four elements. */
+  layout(parts: { list: HTMLElement; count: HTMLElement; main: HTMLElement; message: HTMLElement }): HTMLElement;
+  /** Matches a ticket's URL path; group 1 is the ticket id. */
+  ticketPathPattern: RegExp;
+  /** A row of the list: a link to the ticket with the page's class names and content. */
+  row: { href(id: number): string; className: string; content(ticket: DemoTicketSummary): Child[] };
+}
+
+/** Renders a single-ticket page into #app and starts it. */
+export function startSingleTicketPage(page: SingleTicketPageOptions): void {
+  const root = document.getElementById('app');
+  if (!root) {
+    console.error(`Loopdesk demo: #app not found (base ${BASE})`);
+    return;
+  }
+  const { classes, layout, ticketPathPattern, row, ...rest } = page;
+  const list = h('ul', { class: classes.list });
+  const count = h('span', { class: classes.count });
+  const main = h('main', { class: classes.main });
+  const message = h('div', { class: classes.message, hidden: true });
+  root.replaceChildren(layout({ list, count, main, message }));
+  void new SingleTicketApp(root, {
+    ...rest,
+    list,
+    count,
+    main,
+    message,
+    ticketIdFromPath: (path) => {
+      const match = ticketPathPattern.exec(path);
+      return match ? Number(match[1]) : null;
+    },
+    row: (t, active) =>
+      h(
+        'li',
+        {},
+        h(
+          'a',
+          { href: row.href(t.id), 'data-ticket-id': t.id, class: active ? `${row.className} is-active` : row.className, 'aria-current': active ? 'page' : null },
+          ...row.content(t),
+        ),
+      ),
+  }).start();
 }

@@ -73,34 +73,35 @@ function context(page: Page) {
   });
 }
 
+/** The context an adapter reads from a fixture whose active pane shows `ticketId`, its composer found. */
+async function expectContext(page: Page, helpdesk: string, ticketId: string, read: { subject: string; locale: string; tags: string[]; messages: unknown[] }) {
+  expect(await context(page)).toEqual({ helpdesk, ticketId, composer: 'composer', context: { helpdesk, ticketId, ...read } });
+}
+
+/** The send paths of a fixture with a send button and a status menu (see sendPaths). */
+const SEND_PATHS = {
+  itemBeforeMenu: null,
+  button: 'button',
+  buttonChild: 'button',
+  elsewhere: null,
+  menu: null,
+  itemAfterMenu: 'status_menu',
+  itemAgain: null,
+};
+
 test('Zendesk: only the active pane is read, tags without their controls, authors from the requester', async ({ page }) => {
   await openFixture(page, 'https://acme.zendesk.com/agent/tickets/2002', 'zendesk-ticket.html');
-  expect(await context(page)).toEqual({
-    helpdesk: 'zendesk',
-    ticketId: '2002',
-    composer: 'composer',
-    context: {
-      helpdesk: 'zendesk',
-      ticketId: '2002',
-      subject: 'Refund for order 88',
-      locale: 'en-GB',
-      tags: ['refund', 'billing'],
-      messages: [
-        { author: 'customer', text: 'I was charged twice for order 88.', createdAt: '2026-02-01T10:00:00Z' },
-        { author: 'agent', text: 'Checked Stripe: two charges.', createdAt: '2026-02-01T10:05:00Z', internal: true },
-        { author: 'customer', text: 'Any news?', createdAt: '2026-02-01T11:00:00Z' },
-      ],
-    },
+  await expectContext(page, 'zendesk', '2002', {
+    subject: 'Refund for order 88',
+    locale: 'en-GB',
+    tags: ['refund', 'billing'],
+    messages: [
+      { author: 'customer', text: 'I was charged twice for order 88.', createdAt: '2026-02-01T10:00:00Z' },
+      { author: 'agent', text: 'Checked Stripe: two charges.', createdAt: '2026-02-01T10:05:00Z', internal: true },
+      { author: 'customer', text: 'Any news?', createdAt: '2026-02-01T11:00:00Z' },
+    ],
   });
-  expect(await sendPaths(page)).toEqual({
-    itemBeforeMenu: null,
-    button: 'button',
-    buttonChild: 'button',
-    elsewhere: null,
-    menu: null,
-    itemAfterMenu: 'status_menu',
-    itemAgain: null,
-  });
+  expect(await sendPaths(page)).toEqual(SEND_PATHS);
   // The other (mounted, inactive) ticket's send button is not a send of this ticket.
   expect(
     await page.evaluate(() =>
@@ -113,32 +114,17 @@ test('Zendesk: only the active pane is read, tags without their controls, author
 
 test('Freshdesk: subject without its controls, private notes, the reply editor before the note editor', async ({ page }) => {
   await openFixture(page, 'https://acme.freshdesk.com/a/tickets/3105', 'freshdesk-ticket.html');
-  expect(await context(page)).toEqual({
-    helpdesk: 'freshdesk',
-    ticketId: '3105',
-    composer: 'composer',
-    context: {
-      helpdesk: 'freshdesk',
-      ticketId: '3105',
-      subject: 'Router keeps rebooting',
-      locale: 'de',
-      tags: ['router', 'firmware'],
-      messages: [
-        { author: 'customer', text: 'My router reboots every hour.\nModel X200.', createdAt: '2026-03-02T08:00:00Z' },
-        { author: 'agent', text: 'Known firmware bug.', createdAt: '2026-03-02T08:30:00Z', internal: true },
-        { author: 'agent', text: 'Please update the firmware.', createdAt: '2026-03-02T09:00:00Z' },
-      ],
-    },
+  await expectContext(page, 'freshdesk', '3105', {
+    subject: 'Router keeps rebooting',
+    locale: 'de',
+    tags: ['router', 'firmware'],
+    messages: [
+      { author: 'customer', text: 'My router reboots every hour.\nModel X200.', createdAt: '2026-03-02T08:00:00Z' },
+      { author: 'agent', text: 'Known firmware bug.', createdAt: '2026-03-02T08:30:00Z', internal: true },
+      { author: 'agent', text: 'Please update the firmware.', createdAt: '2026-03-02T09:00:00Z' },
+    ],
   });
-  expect(await sendPaths(page)).toEqual({
-    itemBeforeMenu: null,
-    button: 'button',
-    buttonChild: 'button',
-    elsewhere: null,
-    menu: null,
-    itemAfterMenu: 'status_menu',
-    itemAgain: null,
-  });
+  expect(await sendPaths(page)).toEqual(SEND_PATHS);
   expect(await shortcut(page, 'composer', { key: 'Enter', metaKey: true })).toBe(true);
   expect(await shortcut(page, 'composer', { key: 'Enter' })).toBe(false);
   expect(await shortcut(page, 'note-editor', { key: 'Enter', ctrlKey: true })).toBe(false);
@@ -152,23 +138,16 @@ test('Freshdesk: while the view still shows the previous ticket, there is no act
 
 test('Help Scout: the conversation id keys the ticket, the thread is read oldest first', async ({ page }) => {
   await openFixture(page, 'https://secure.helpscout.net/conversation/2847561930/1187?folderId=7', 'helpscout-conversation.html');
-  expect(await context(page)).toEqual({
-    helpdesk: 'helpscout',
-    ticketId: '2847561930',
-    composer: 'composer',
-    context: {
-      helpdesk: 'helpscout',
-      ticketId: '2847561930',
-      subject: 'Invoice address wrong',
-      locale: 'en-US',
-      tags: ['billing', 'invoice'],
-      messages: [
-        { author: 'customer', text: 'My invoice has the old address.', createdAt: '2026-04-03T10:00:00Z' },
-        { author: 'agent', text: 'We will reissue it.', createdAt: '2026-04-03T10:30:00Z' },
-        { author: 'agent', text: 'Asked billing to reissue.', createdAt: '2026-04-03T11:00:00Z', internal: true },
-        { author: 'customer', text: 'Still wrong on the new one.', createdAt: '2026-04-03T12:00:00Z' },
-      ],
-    },
+  await expectContext(page, 'helpscout', '2847561930', {
+    subject: 'Invoice address wrong',
+    locale: 'en-US',
+    tags: ['billing', 'invoice'],
+    messages: [
+      { author: 'customer', text: 'My invoice has the old address.', createdAt: '2026-04-03T10:00:00Z' },
+      { author: 'agent', text: 'We will reissue it.', createdAt: '2026-04-03T10:30:00Z' },
+      { author: 'agent', text: 'Asked billing to reissue.', createdAt: '2026-04-03T11:00:00Z', internal: true },
+      { author: 'customer', text: 'Still wrong on the new one.', createdAt: '2026-04-03T12:00:00Z' },
+    ],
   });
   expect(await sendPaths(page)).toMatchObject({ itemBeforeMenu: null, button: 'button', menu: null, itemAfterMenu: 'status_menu', itemAgain: null });
   expect(await shortcut(page, 'composer', { key: 'Enter', ctrlKey: true })).toBe(true);

@@ -56,23 +56,34 @@ async function adoptionOf(server: TestServer, ticketId: number) {
   return adoption!;
 }
 
+/** Waits for the ticket's adoption event and checks it records reply A, inserted, edited and sent by `sendPath`. */
+async function expectEditedAdoption(server: TestServer, lp: LoopPage, ticketId: number, candidateId: string, sendPath: 'button' | 'shortcut' | 'status_menu') {
+  const adoption = await adoptionOf(server, ticketId);
+  expect(adoption.payload).toMatchObject({
+    helpdesk: lp.helpdesk,
+    ticketId: String(ticketId),
+    outcome: 'edited',
+    candidateId,
+    insertMethod: 'insert',
+    sendPath,
+  });
+  return adoption;
+}
+
+/** Opens the ticket, inserts reply A with an edit, sends it with `send` and waits for the page to show it; answers A's candidate id. */
+async function insertAEditAndSend(page: Page, server: TestServer, lp: LoopPage, ticketId: number, send: () => Promise<void>): Promise<string> {
+  await page.goto(lp.url(server, ticketId));
+  await waitForSuggestions(page, ticketId);
+  const candidateId = await insertAAndEdit(page, lp);
+  await send();
+  await expect(lp.newestReply(page)).toContainText('arrange a replacement');
+  return candidateId;
+}
+
 export function defineLoopTests(lp: LoopPage) {
   test(`${lp.helpdesk}: Insert A, edit, send with the button: an edited adoption is stored`, async ({ page, server }) => {
-    await page.goto(lp.url(server, 1001));
-    await waitForSuggestions(page, 1001);
-    const candidateId = await insertAAndEdit(page, lp);
-    await lp.sendButton(page).click();
-    await expect(lp.newestReply(page)).toContainText('arrange a replacement');
-
-    const adoption = await adoptionOf(server, 1001);
-    expect(adoption.payload).toMatchObject({
-      helpdesk: lp.helpdesk,
-      ticketId: '1001',
-      outcome: 'edited',
-      candidateId,
-      insertMethod: 'insert',
-      sendPath: 'button',
-    });
+    const candidateId = await insertAEditAndSend(page, server, lp, 1001, () => lp.sendButton(page).click());
+    const adoption = await expectEditedAdoption(server, lp, 1001, candidateId, 'button');
     expect(adoption.payload.finalText).toContain('arrange a replacement');
     expect(adoption.payload.similarity).toBeGreaterThan(0.55);
     expect(adoption.payload.similarity).toBeLessThan(0.9);
@@ -81,21 +92,8 @@ export function defineLoopTests(lp: LoopPage) {
   });
 
   test(`${lp.helpdesk}: Insert A, edit, send with Ctrl+Enter: the shortcut counts as a send`, async ({ page, server }) => {
-    await page.goto(lp.url(server, 1002));
-    await waitForSuggestions(page, 1002);
-    const candidateId = await insertAAndEdit(page, lp);
-    await page.keyboard.press('Control+Enter');
-    await expect(lp.newestReply(page)).toContainText('arrange a replacement');
-
-    const adoption = await adoptionOf(server, 1002);
-    expect(adoption.payload).toMatchObject({
-      helpdesk: lp.helpdesk,
-      ticketId: '1002',
-      outcome: 'edited',
-      candidateId,
-      insertMethod: 'insert',
-      sendPath: 'shortcut',
-    });
+    const candidateId = await insertAEditAndSend(page, server, lp, 1002, () => page.keyboard.press('Control+Enter'));
+    await expectEditedAdoption(server, lp, 1002, candidateId, 'shortcut');
   });
 
   test(`${lp.helpdesk}: the overlay follows in-app navigation; send from the status menu on the second ticket`, async ({ page, server }) => {
@@ -117,15 +115,7 @@ export function defineLoopTests(lp: LoopPage) {
     await expect(lp.newestReply(page)).toContainText('arrange a replacement');
     await expect(lp.status(page)).toHaveText(lp.pending);
 
-    const adoption = await adoptionOf(server, 1003);
-    expect(adoption.payload).toMatchObject({
-      helpdesk: lp.helpdesk,
-      ticketId: '1003',
-      outcome: 'edited',
-      candidateId,
-      insertMethod: 'insert',
-      sendPath: 'status_menu',
-    });
+    await expectEditedAdoption(server, lp, 1003, candidateId, 'status_menu');
     const shown = await waitForEvents(server, `type = 'suggestion.shown'`, [], 2);
     expect(new Set(shown.map((r) => r.ticket_id))).toEqual(new Set(['1001', '1003']));
     expect(new Set(shown.map((r) => r.payload.helpdesk))).toEqual(new Set([lp.helpdesk]));

@@ -6,16 +6,10 @@
  */
 import type { DemoApiComment, DemoApiTicket, DemoStatus } from '../../tickets';
 import { capitalize, formatTime, h, initials } from '../dom';
-import { EditableComposer } from '../editable-composer';
-import { createReplySender } from '../reply';
-import { SendControl } from '../send-control';
+import { ReplyTicketView, type ReplyTicketViewHost } from '../reply';
 
 /** Freshdesk's own status names; the demo store's "solved" is Freshdesk's "Resolved". */
 export const FRESHDESK_STATUS: Record<DemoStatus, string> = { new: 'Open', open: 'Open', pending: 'Pending', solved: 'Resolved' };
-
-export interface TicketViewHost {
-  ticketUpdated(ticket: DemoApiTicket): void;
-}
 
 function renderConversation(comment: DemoApiComment, ticket: DemoApiTicket): HTMLElement {
   const fromCustomer = comment.author === 'customer';
@@ -45,59 +39,37 @@ function renderConversation(comment: DemoApiComment, ticket: DemoApiTicket): HTM
   );
 }
 
-export class FreshdeskTicketView {
+export class FreshdeskTicketView extends ReplyTicketView {
   readonly root: HTMLDivElement;
-  private ticket: DemoApiTicket;
-  private readonly abort = new AbortController();
   private readonly conversations: HTMLDivElement;
   private readonly statusValue: HTMLSpanElement;
-  private readonly composer: EditableComposer;
 
-  constructor(ticket: DemoApiTicket, host: TicketViewHost) {
-    this.ticket = ticket;
+  constructor(ticket: DemoApiTicket, host: ReplyTicketViewHost) {
+    super(ticket, host, {
+      notice: { class: 'fd-notice' },
+      composer: {
+        attrs: { class: 'fr-element fr-view', 'aria-label': 'Reply' },
+        placeholder: 'Reply to the customer…',
+        handlePaste: true,
+      },
+      control: {
+        className: 'fd-send-group',
+        button: { attrs: { 'data-test-id': 'send-button', class: 'fd-btn fd-btn--primary fd-send' }, label: 'Send' },
+        toggle: { attrs: { 'data-test-id': 'send-dropdown-trigger', class: 'fd-btn fd-btn--primary fd-send-toggle' }, label: 'Send and set status', text: '▾' },
+        menu: { attrs: { class: 'fd-dropdown' } },
+      },
+      item: { attrs: { 'data-test-id': 'send-dropdown-item', class: 'fd-dropdown-item' }, label: (status) => `Send and set as ${FRESHDESK_STATUS[status]}` },
+      statusLabel: (status) => FRESHDESK_STATUS[status],
+    });
     const { signal } = this.abort;
-    const notice = h('div', { class: 'fd-notice', role: 'status', 'aria-live': 'polite' });
+    const { notice, composer, control } = this.reply;
 
     this.conversations = h('div', { 'data-test-id': 'conversation-list', class: 'fd-conversations', role: 'log', 'aria-label': 'Conversation' });
     for (const comment of ticket.comments) this.conversations.append(renderConversation(comment, ticket));
 
-    this.composer = new EditableComposer({
-      attrs: { class: 'fr-element fr-view', 'aria-label': 'Reply' },
-      placeholder: 'Reply to the customer…',
-      handlePaste: true,
-      onSubmitKey: () => void send(null),
-      onInput: () => (notice.textContent = ''),
-      signal,
-    });
-    const control = new SendControl({
-      className: 'fd-send-group',
-      button: { attrs: { 'data-test-id': 'send-button', class: 'fd-btn fd-btn--primary fd-send' }, label: 'Send' },
-      toggle: { attrs: { 'data-test-id': 'send-dropdown-trigger', class: 'fd-btn fd-btn--primary fd-send-toggle' }, label: 'Send and set status', text: '▾' },
-      menu: { attrs: { class: 'fd-dropdown' } },
-      items: (['open', 'pending', 'solved'] as const).map((status) => ({
-        status,
-        label: `Send and set as ${FRESHDESK_STATUS[status]}`,
-        attrs: { 'data-test-id': 'send-dropdown-item', class: 'fd-dropdown-item' },
-      })),
-      onSend: (status) => void send(status),
-      signal,
-    });
-    const send = createReplySender({
-      ticket: () => this.ticket,
-      composer: this.composer,
-      control,
-      notice,
-      statusLabel: (status) => FRESHDESK_STATUS[status],
-      sent: (updated) => {
-        this.applyUpdate(updated);
-        host.ticketUpdated(updated);
-      },
-      alive: () => !signal.aborted,
-    });
-
     this.statusValue = h('span', { class: 'fd-prop-value' });
     const replyButton = h('button', { type: 'button', class: 'fd-btn' }, '↩ Reply');
-    replyButton.addEventListener('click', () => this.composer.focus(), { signal });
+    replyButton.addEventListener('click', () => composer.focus(), { signal });
     const requester = ticket.requester;
 
     this.root = h(
@@ -161,7 +133,7 @@ export class FreshdeskTicketView {
                   h('button', { type: 'button', class: 'fr-command', tabindex: '-1', disabled: true, 'aria-hidden': 'true' }, label),
                 ),
               ),
-              h('div', { class: 'fr-wrapper' }, this.composer.element),
+              h('div', { class: 'fr-wrapper' }, composer.element),
             ),
             h('div', { class: 'fd-reply-footer' }, notice, control.root),
           ),
@@ -197,27 +169,13 @@ export class FreshdeskTicketView {
     this.refreshStatus();
   }
 
-  get id(): number {
-    return this.ticket.id;
-  }
-
-  destroy(): void {
-    this.abort.abort();
-    this.root.remove();
-  }
-
-  private refreshStatus(): void {
+  protected refreshStatus(): void {
     this.statusValue.textContent = FRESHDESK_STATUS[this.ticket.status];
     this.statusValue.className = `fd-prop-value fd-status fd-status--${this.ticket.status}`;
   }
 
-  private applyUpdate(updated: DemoApiTicket): void {
-    const shown = new Set(this.ticket.comments.map((c) => c.id));
-    for (const comment of updated.comments) {
-      if (!shown.has(comment.id)) this.conversations.append(renderConversation(comment, updated));
-    }
-    this.ticket = updated;
-    this.refreshStatus();
+  protected showNewComments(comments: DemoApiComment[], ticket: DemoApiTicket): void {
+    for (const comment of comments) this.conversations.append(renderConversation(comment, ticket));
     this.conversations.lastElementChild?.scrollIntoView({ block: 'nearest' });
   }
 }

@@ -5,16 +5,10 @@
  */
 import type { DemoApiComment, DemoApiTicket, DemoStatus } from '../../tickets';
 import { formatTime, h, initials } from '../dom';
-import { EditableComposer } from '../editable-composer';
-import { createReplySender } from '../reply';
-import { SendControl } from '../send-control';
+import { ReplyTicketView, type ReplyTicketViewHost } from '../reply';
 
 /** Help Scout's status names; the demo store's "solved" is Help Scout's "Closed". */
 export const HELPSCOUT_STATUS: Record<DemoStatus, string> = { new: 'Active', open: 'Active', pending: 'Pending', solved: 'Closed' };
-
-export interface ConversationViewHost {
-  ticketUpdated(ticket: DemoApiTicket): void;
-}
 
 function renderThread(comment: DemoApiComment): HTMLElement {
   const fromCustomer = comment.author === 'customer';
@@ -45,54 +39,29 @@ function renderThread(comment: DemoApiComment): HTMLElement {
   );
 }
 
-export class HelpscoutConversationView {
+export class HelpscoutConversationView extends ReplyTicketView {
   readonly root: HTMLDivElement;
-  private ticket: DemoApiTicket;
-  private readonly abort = new AbortController();
   private readonly threads: HTMLDivElement;
   private readonly status: HTMLSpanElement;
 
-  constructor(ticket: DemoApiTicket, host: ConversationViewHost) {
-    this.ticket = ticket;
-    const { signal } = this.abort;
-    const notice = h('div', { class: 'hs-notice', role: 'status', 'aria-live': 'polite' });
+  constructor(ticket: DemoApiTicket, host: ReplyTicketViewHost) {
+    super(ticket, host, {
+      notice: { class: 'hs-notice' },
+      composer: { attrs: { class: 'hs-editor', 'aria-label': 'Reply' }, placeholder: 'Reply…' },
+      control: {
+        className: 'hs-send-group',
+        button: { attrs: { 'data-cy': 'SendButton', class: 'hs-btn hs-btn--primary hs-send' }, label: 'Send' },
+        toggle: { attrs: { 'data-cy': 'SendButton.StatusMenu', class: 'hs-btn hs-btn--primary hs-send-toggle' }, label: 'Send and set status', text: '▾' },
+        menu: { attrs: { class: 'hs-menu' } },
+      },
+      item: { attrs: { 'data-cy': 'SendButton.StatusItem', class: 'hs-menu-item' }, label: (status) => `Send and set ${HELPSCOUT_STATUS[status]}` },
+      statusLabel: (status) => HELPSCOUT_STATUS[status],
+    });
+    const { notice, composer, control } = this.reply;
 
     this.threads = h('div', { 'data-cy': 'ThreadList', class: 'hs-threads', role: 'log', 'aria-label': 'Conversation' });
     // Newest first, Help Scout's default order.
     for (const comment of [...ticket.comments].reverse()) this.threads.append(renderThread(comment));
-
-    const composer = new EditableComposer({
-      attrs: { class: 'hs-editor', 'aria-label': 'Reply' },
-      placeholder: 'Reply…',
-      onSubmitKey: () => void send(null),
-      onInput: () => (notice.textContent = ''),
-      signal,
-    });
-    const control = new SendControl({
-      className: 'hs-send-group',
-      button: { attrs: { 'data-cy': 'SendButton', class: 'hs-btn hs-btn--primary hs-send' }, label: 'Send' },
-      toggle: { attrs: { 'data-cy': 'SendButton.StatusMenu', class: 'hs-btn hs-btn--primary hs-send-toggle' }, label: 'Send and set status', text: '▾' },
-      menu: { attrs: { class: 'hs-menu' } },
-      items: (['open', 'pending', 'solved'] as const).map((status) => ({
-        status,
-        label: `Send and set ${HELPSCOUT_STATUS[status]}`,
-        attrs: { 'data-cy': 'SendButton.StatusItem', class: 'hs-menu-item' },
-      })),
-      onSend: (status) => void send(status),
-      signal,
-    });
-    const send = createReplySender({
-      ticket: () => this.ticket,
-      composer,
-      control,
-      notice,
-      statusLabel: (status) => HELPSCOUT_STATUS[status],
-      sent: (updated) => {
-        this.applyUpdate(updated);
-        host.ticketUpdated(updated);
-      },
-      alive: () => !signal.aborted,
-    });
 
     this.status = h('span', {});
     const subject = h('textarea', {
@@ -146,26 +115,12 @@ export class HelpscoutConversationView {
     this.refreshStatus();
   }
 
-  get id(): number {
-    return this.ticket.id;
-  }
-
-  destroy(): void {
-    this.abort.abort();
-    this.root.remove();
-  }
-
-  private refreshStatus(): void {
+  protected refreshStatus(): void {
     this.status.textContent = HELPSCOUT_STATUS[this.ticket.status];
     this.status.className = `hs-status hs-status--${this.ticket.status}`;
   }
 
-  private applyUpdate(updated: DemoApiTicket): void {
-    const shown = new Set(this.ticket.comments.map((c) => c.id));
-    for (const comment of updated.comments) {
-      if (!shown.has(comment.id)) this.threads.prepend(renderThread(comment));
-    }
-    this.ticket = updated;
-    this.refreshStatus();
+  protected showNewComments(comments: DemoApiComment[]): void {
+    for (const comment of comments) this.threads.prepend(renderThread(comment));
   }
 }

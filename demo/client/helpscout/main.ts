@@ -6,18 +6,14 @@
 import './helpscout.css';
 import { BASE } from '../api';
 import { h, relativeTime } from '../dom';
-import { SingleTicketApp } from '../single-ticket-app';
+import { startSingleTicketPage } from '../single-ticket-app';
 import { HELPSCOUT_STATUS, HelpscoutConversationView } from './conversation-view';
 
 const conversationPath = (id: number) => `${BASE}/helpscout/conversation/${id}/${id}`;
 
-const root = document.getElementById('app');
-if (root) {
-  const list = h('ul', { class: 'hs-list-rows' });
-  const count = h('span', { class: 'hs-folder-count' });
-  const main = h('main', { class: 'hs-main' });
-  const message = h('div', { class: 'hs-message', hidden: true });
-  root.replaceChildren(
+startSingleTicketPage({
+  classes: { list: 'hs-list-rows', count: 'hs-folder-count', main: 'hs-main', message: 'hs-message' },
+  layout: ({ list, count, main, message }) =>
     h(
       'div',
       { class: 'hs-app' },
@@ -49,36 +45,21 @@ if (root) {
         h('div', { class: 'hs-main-wrap' }, main, message),
       ),
     ),
-  );
-  void new SingleTicketApp(root, {
-    list,
-    count,
-    main,
-    message,
-    ticketIdFromPath: (path) => {
-      const match = /\/conversation\/(\d+)(?:\/\d+)?\/?$/.exec(path);
-      return match ? Number(match[1]) : null;
-    },
-    row: (t, active) =>
-      h(
-        'li',
-        {},
-        h(
-          'a',
-          { href: conversationPath(t.id), 'data-ticket-id': t.id, class: active ? 'hs-row is-active' : 'hs-row', 'aria-current': active ? 'page' : null },
-          h('span', { class: 'hs-row-top' }, h('span', { class: 'hs-row-customer' }, t.requesterName), h('span', { class: 'hs-row-time' }, relativeTime(t.updatedAt))),
-          h('span', { class: 'hs-row-subject' }, t.subject),
-          h('span', { class: `hs-row-status hs-status--${t.status}` }, `${HELPSCOUT_STATUS[t.status]} · #${t.id}`),
-        ),
-      ),
-    open: (ticket, ticketUpdated) => new HelpscoutConversationView(ticket, { ticketUpdated }),
-    title: (ticket) => `#${ticket.id} ${ticket.subject} – Help Scout-style Loopdesk demo`,
-    text: {
-      pick: 'Pick a conversation from the list.',
-      notFound: (id) => `Conversation ${id} does not exist.`,
-      failed: (id) => `Conversation ${id} could not be loaded.`,
-    },
-  }).start();
-} else {
-  console.error(`Loopdesk demo: #app not found (base ${BASE})`);
-}
+  ticketPathPattern: /\/conversation\/(\d+)(?:\/\d+)?\/?$/,
+  row: {
+    href: conversationPath,
+    className: 'hs-row',
+    content: (t) => [
+      h('span', { class: 'hs-row-top' }, h('span', { class: 'hs-row-customer' }, t.requesterName), h('span', { class: 'hs-row-time' }, relativeTime(t.updatedAt))),
+      h('span', { class: 'hs-row-subject' }, t.subject),
+      h('span', { class: `hs-row-status hs-status--${t.status}` }, `${HELPSCOUT_STATUS[t.status]} · #${t.id}`),
+    ],
+  },
+  open: (ticket, ticketUpdated) => new HelpscoutConversationView(ticket, { ticketUpdated }),
+  title: (ticket) => `#${ticket.id} ${ticket.subject} – Help Scout-style Loopdesk demo`,
+  text: {
+    pick: 'Pick a conversation from the list.',
+    notFound: (id) => `Conversation ${id} does not exist.`,
+    failed: (id) => `Conversation ${id} could not be loaded.`,
+  },
+});
