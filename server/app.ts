@@ -19,6 +19,7 @@ import { authenticate, requireAgentIdentity, requireRole, type AuthEnv, type Pri
 import type { Database } from './db/client';
 import { ingestEvents } from './events';
 import { installHttp, metricsHandler, type HttpOptions } from './http';
+import { findUnstorableText } from './http/storable';
 import { createGenerator } from './generation';
 import { OFFLINE_GENERATION, type GenerationConfig } from './generation/profiles';
 import { readJsonl } from './kb/formats/jsonl';
@@ -67,10 +68,14 @@ function bodyLimitFor(path: string): number {
   return MAX_OTHER_BODY_BYTES;
 }
 
-/** Parses a JSON body against a schema; a 400 names the zod path of every problem. */
+/**
+ * Parses a JSON body against a schema; a 400 names the zod path of every problem (`body` for the
+ * body as a whole), or of text the database cannot hold (U+0000, unpaired surrogates).
+ */
 async function readJson<S extends z.ZodType>(
   c: Context<Env>,
   schema: S,
+  { checkText = true }: { checkText?: boolean } = {},
 ): Promise<{ ok: true; data: z.infer<S> } | { ok: false; response: Response }> {
   let body: unknown;
   try {
@@ -79,7 +84,14 @@ async function readJson<S extends z.ZodType>(
     return { ok: false, response: c.json({ error: 'request body is not valid JSON' }, 400) };
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) return { ok: false, response: c.json({ error: describeIssues(parsed.error) }, 400) };
+  if (!parsed.success) {
+    const error = parsed.error.issues.some((issue) => issue.path.length === 0)
+      ? describeIssues(parsed.error, ['body'])
+      : describeIssues(parsed.error);
+    return { ok: false, response: c.json({ error }, 400) };
+  }
+  const unstorable = checkText ? findUnstorableText(parsed.data) : null;
+  if (unstorable) return { ok: false, response: c.json({ error: unstorable }, 400) };
   return { ok: true, data: parsed.data };
 }
 
@@ -133,7 +145,8 @@ export function createApp(options: AppOptions): Hono {
   });
 
   api.post('/events', requireAgentIdentity(), async (c) => {
-    const body = await readJson(c, EventBatchRequest);
+    // Each event's text is checked on its own (ingestEvents), so that one cannot fail the batch.
+    const body = await readJson(c, EventBatchRequest, { checkText: false });
     if (!body.ok) return body.response;
     const results = await ingestEvents(database, callerOf(c.get('principal')), body.data.events);
     http.metrics.countEvents(results);
