@@ -9,26 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnnotationEvent, EventBatchResponse, MAX_EVENTS_PER_BATCH } from '../../lib/contract';
 import { createApp } from '../../server/app';
 import type { LogLine } from '../../server/http/log';
-import { anyJson, eventLike, FUZZ_RUNS, fuzzParams, fuzzTimeout, namesFields, text, wrongValue } from '../support/fuzz';
+import { anyJson, eventLike, FUZZ_RUNS, fuzzParams, fuzzTimeout, namesFields, storable, text, wrongValue } from '../support/fuzz';
 import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
-
-/** Every string in a value, object keys included. */
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      out.push(k);
-      strings(v, out);
-    }
-  }
-  return out;
-}
-
-/** What PostgreSQL can hold: no U+0000, no unpaired surrogate (the oracle's own statement of it). */
-function storable(value: unknown): boolean {
-  return strings(value).every((s) => !s.includes('\u0000') && (s as unknown as { isWellFormed(): boolean }).isWellFormed());
-}
 
 /** A timestamp PostgreSQL and JavaScript both represent: years 1 to 9999 in UTC. */
 function representable(createdAt: string): boolean {

@@ -225,6 +225,24 @@ export const articleLike: fc.Arbitrary<KbArticleInput> = fc.record(
   { requiredKeys: ['id', 'title', 'body'] },
 );
 
+/** Every string in a value, object keys included. */
+function strings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      strings(v, out);
+    }
+  }
+  return out;
+}
+
+/** What PostgreSQL can hold: no U+0000, no unpaired surrogate (the tests' own statement of the rule). */
+export function storable(value: unknown): boolean {
+  return strings(value).every((s) => !s.includes('\u0000') && (s as unknown as { isWellFormed(): boolean }).isWellFormed());
+}
+
 /** `path: message` for every issue (`; `-separated), the form every field error takes. */
 export const NAMES_A_FIELD = /^([A-Za-z_$][\w$]*(\[\d+\]|\.[^.[\]:;\s]+)*): /;
 
