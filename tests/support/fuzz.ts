@@ -5,12 +5,24 @@
 import fc from 'fast-check';
 import { EVENT_TYPES, type AnnotationEventInput, type KbArticleInput, type TicketContextInput } from '../../lib/contract';
 
+const FUZZ_MODE = import.meta.env?.MODE === 'fuzz';
+
 /**
  * Inputs per property: 1,000 under `npm test`, 10,000 under `npm run fuzz` (vitest `--mode fuzz`),
  * or FUZZ_RUNS when set. FUZZ_SEED replays a failure's seed, as printed by fast-check.
  */
-export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS) || (import.meta.env?.MODE === 'fuzz' ? 10_000 : 1_000);
+export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS) || (FUZZ_MODE ? 10_000 : 1_000);
 export const FUZZ_SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+
+/**
+ * Inputs per database for a property that runs on each database kind. Under `npm test` the 1,000
+ * are shared out (500 on PGlite and 500 on PostgreSQL when DATABASE_URL is set), which keeps the
+ * fuzz tests within a minute on a 2-core machine; under `npm run fuzz` or with FUZZ_RUNS, each
+ * database gets them all.
+ */
+export function runsPerDatabase(kinds: number): number {
+  return FUZZ_MODE || process.env.FUZZ_RUNS ? FUZZ_RUNS : Math.ceil(FUZZ_RUNS / kinds);
+}
 
 /** vitest timeout for a property of `runs` inputs at about `msPerRun` each, with room for a slow machine. */
 export function fuzzTimeout(msPerRun: number, runs = FUZZ_RUNS): number {
