@@ -218,8 +218,11 @@ describe('fuzzing the KB import parsers', () => {
   );
 
   it(
-    `Markdown: a valid storable article or a skip that says why, for any file (${FUZZ_RUNS} inputs)`,
+    `Markdown: a valid storable article or a skip that says why, for any file, and nothing on stderr (${FUZZ_RUNS} inputs)`,
     async () => {
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+      process.on('warning', onWarning);
       await fc.assert(
         fc.property(markdownInput, (input) => {
           const record = fromMarkdown(input.rel, markdownText(input));
@@ -228,6 +231,9 @@ describe('fuzzing the KB import parsers', () => {
         }),
         fuzzParams(),
       );
+      await new Promise((resolve) => setImmediate(resolve));
+      process.off('warning', onWarning);
+      expect(warnings).toEqual([]);
     },
     fuzzTimeout(1),
   );
