@@ -6,7 +6,7 @@ import { formatPath } from '../../lib/contract';
  * escapes, which PostgreSQL's JSON parser rejects). Both are valid in a JavaScript string and in the
  * zod contract, so without this check one such character made the whole request fail with a 500 — for
  * `/v1/events`, a batch the extension then retried forever. Found by the fuzz tests
- * (tests/server/fuzz-*.test.ts); the same rule runs on PGlite and PostgreSQL.
+ * (tests/server/fuzz.test.ts); the same rule runs on PGlite and PostgreSQL.
  */
 const NUL = /\u0000/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -1,5 +1,5 @@
 /**
- * Shared pieces of the property-based fuzz tests (tests/server/fuzz-*.test.ts): how many inputs to
+ * Shared pieces of the property-based fuzz tests (tests/server/fuzz.test.ts): how many inputs to
  * generate, text that is hard on parsers and databases, and valid Contract v1 values to mutate.
  */
 import fc from 'fast-check';

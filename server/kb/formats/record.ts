@@ -40,7 +40,7 @@ export interface ReadOptions {
  * A record for `value` at `position`: the article when it is a valid one, else the zod problems,
  * each naming its field (`article` when the value is no object at all). An article with text the
  * database cannot hold (U+0000, unpaired surrogates) is skipped naming the field too: storing it
- * failed the import's transaction, which over HTTP was a 500 (found by tests/server/fuzz-kb-import).
+ * failed the import's transaction, which over HTTP was a 500 (found by tests/server/fuzz.test.ts).
  */
 export function articleRecord(position: string, value: unknown, extra: Pick<KbRecord, 'line'> = {}): KbRecord {
   const parsed = KbArticleInput.safeParse(value);
