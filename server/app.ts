@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
 import {
@@ -24,6 +23,8 @@ import { authenticate, requireAgentIdentity, requireRole, type AuthEnv, type Pri
 import type { Database } from './db/client';
 import { ingestEvents } from './events';
 import { createExport, ExportInputError, type ExportStream } from './exports';
+import { installHttp, metricsHandler, type HttpOptions } from './http';
+import { findUnstorableText } from './http/storable';
 import { createGenerator } from './generation';
 import { OFFLINE_GENERATION, type GenerationConfig } from './generation/profiles';
 import { readJsonl } from './kb/formats/jsonl';
@@ -46,6 +47,8 @@ export interface AppOptions {
   generation?: GenerationConfig;
   /** Retrieval pipeline (dense search and reranker when configured); lexical BM25 when absent. */
   retriever?: Retriever;
+  /** Rate limits, CORS origins, /metrics token, access log (server/http); see HttpOptions for defaults. */
+  http?: HttpOptions;
 }
 
 type Env = AuthEnv;
@@ -62,11 +65,23 @@ const HTTP_IMPORT_READERS = new Map<string, (input: Readable) => AsyncIterable<K
 
 /** Largest KB import accepted over HTTP (the CLI streams files of any size when it owns the database). */
 const MAX_IMPORT_BYTES = 2 * 1024 * 1024 * 1024;
+/** Largest body outside the API (the demo helpdesk's comments). */
+const MAX_OTHER_BODY_BYTES = 1024 * 1024;
 
-/** Parses a JSON body against a schema; a 400 names the zod path of every problem. */
+/** KB imports stream and may be large; every other body is bounded. */
+function bodyLimitFor(path: string): number {
+  if (path.startsWith('/v1/')) return path.endsWith('/admin/kb/import') ? MAX_IMPORT_BYTES : MAX_BODY_BYTES;
+  return MAX_OTHER_BODY_BYTES;
+}
+
+/**
+ * Parses a JSON body against a schema; a 400 names the zod path of every problem (`body` for the
+ * body as a whole), or of text the database cannot hold (U+0000, unpaired surrogates).
+ */
 async function readJson<S extends z.ZodType>(
   c: Context<Env>,
   schema: S,
+  { checkText = true }: { checkText?: boolean } = {},
 ): Promise<{ ok: true; data: z.infer<S> } | { ok: false; response: Response }> {
   let body: unknown;
   try {
@@ -75,7 +90,14 @@ async function readJson<S extends z.ZodType>(
     return { ok: false, response: c.json({ error: 'request body is not valid JSON' }, 400) };
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) return { ok: false, response: c.json({ error: describeIssues(parsed.error) }, 400) };
+  if (!parsed.success) {
+    const error = parsed.error.issues.some((issue) => issue.path.length === 0)
+      ? describeIssues(parsed.error, ['body'])
+      : describeIssues(parsed.error);
+    return { ok: false, response: c.json({ error }, 400) };
+  }
+  const unstorable = checkText ? findUnstorableText(parsed.data) : null;
+  if (unstorable) return { ok: false, response: c.json({ error: unstorable }, 400) };
   return { ok: true, data: parsed.data };
 }
 
@@ -93,15 +115,16 @@ export function createApp(options: AppOptions): Hono {
   const { database } = options;
   const generator = createGenerator(options.generation ?? OFFLINE_GENERATION);
   const retriever = options.retriever ?? createRetriever(database);
+  const app = new Hono();
+  const http = installHttp(app, options.http ?? {}, bodyLimitFor);
   /** New and changed chunks get embeddings after the answer, so imports never wait on the embedder. */
   const embedInBackground = (tenantId: string) =>
     void retriever.indexPending(tenantId).catch((err: Error) => {
-      console.error(JSON.stringify({ level: 'error', msg: `embedding new chunks failed: ${err.message}`, tenantId }));
+      http.log({ level: 'error', msg: `embedding new chunks failed: ${err.message}`, tenantId });
     });
-  const app = new Hono();
 
   app.onError((err, c) => {
-    console.error(JSON.stringify({ level: 'error', msg: err.message, path: c.req.path, stack: err.stack }));
+    http.logError(c, err);
     return c.json({ error: 'internal error' }, 500);
   });
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
@@ -111,16 +134,14 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ ok: true, database: database.kind });
   });
 
+  app.get('/metrics', metricsHandler(http.metrics, options.http?.metricsToken));
+
   options.mount?.(app);
 
   const api = new Hono<Env>();
-  const limitBody = (maxSize: number) =>
-    bodyLimit({ maxSize, onError: (c) => c.json({ error: `request body is larger than ${maxSize} bytes` }, 413) });
+  // Body limits are installed with the app's other middleware (installHttp, bodyLimitFor).
   api.use(authenticate(database.db, options.systemToken));
-  // KB imports stream and may be large; every other body is bounded.
-  api.use('*', async (c, next) =>
-    c.req.path.endsWith('/admin/kb/import') ? limitBody(MAX_IMPORT_BYTES)(c, next) : limitBody(MAX_BODY_BYTES)(c, next),
-  );
+  api.use(http.rateLimit);
 
   api.get('/me', requireAgentIdentity(), (c) => {
     const p = c.get('principal');
@@ -130,9 +151,11 @@ export function createApp(options: AppOptions): Hono {
   });
 
   api.post('/events', requireAgentIdentity(), async (c) => {
-    const body = await readJson(c, EventBatchRequest);
+    // Each event's text is checked on its own (ingestEvents), so that one cannot fail the batch.
+    const body = await readJson(c, EventBatchRequest, { checkText: false });
     if (!body.ok) return body.response;
     const results = await ingestEvents(database, callerOf(c.get('principal')), body.data.events);
+    http.metrics.countEvents(results);
     return c.json({ results });
   });
 
@@ -149,7 +172,11 @@ export function createApp(options: AppOptions): Hono {
     const body = await readJson(c, SuggestRequest);
     if (!body.ok) return body.response;
     const caller = callerOf(c.get('principal'));
-    if (!wantsEventStream(c.req.header('accept'))) return c.json(await suggest(database, caller, body.data, { generator, retriever }));
+    if (!wantsEventStream(c.req.header('accept'))) {
+      const answer = await suggest(database, caller, body.data, { generator, retriever });
+      http.metrics.countSuggestion('json');
+      return c.json(answer);
+    }
     return streamSSE(c, async (stream) => {
       const gone = new AbortController();
       stream.onAbort(() => gone.abort());
@@ -171,9 +198,10 @@ export function createApp(options: AppOptions): Hono {
             candidate: (candidate) => void send({ type: 'candidate', candidate }),
           },
         });
+        http.metrics.countSuggestion('stream');
         await send({ type: 'done', latencyMs: result.latencyMs });
       } catch (err) {
-        console.error(JSON.stringify({ level: 'error', msg: (err as Error).message, path: c.req.path, stack: (err as Error).stack }));
+        http.logError(c, err);
         await send({ type: 'error', error: 'internal error' });
       }
     });

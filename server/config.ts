@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generationConfigFromEnv, type GenerationConfig } from './generation/profiles';
+import { httpOptionsFromEnv, type HttpOptions } from './http';
 import { embedderConfigFromEnv, type EmbedderConfig } from './retrieval/embeddings';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,6 +16,12 @@ export interface ServerConfig {
   generation?: GenerationConfig;
   /** Embedding endpoint for dense retrieval; absent means lexical retrieval alone. */
   embedding?: EmbedderConfig | null;
+  /**
+   * Rate limits, extension origins, metrics token and access log (`LOOPDESK_RATE_LIMIT*`,
+   * `LOOPDESK_EXTENSION_ORIGINS`, `LOOPDESK_METRICS_TOKEN`, `LOOPDESK_ACCESS_LOG`). Absent — a server
+   * started from code, as tests and benchmarks do — means no rate limits and no access log.
+   */
+  http?: HttpOptions;
 }
 
 /** Reads the environment variables documented in the README. */
@@ -28,5 +35,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     dataDir: resolve(env.LOOPDESK_DATA_DIR || join(PROJECT_ROOT, '.data')),
     generation: generationConfigFromEnv(env),
     embedding: embedderConfigFromEnv(env),
+    http: httpOptionsFromEnv(env),
   };
 }

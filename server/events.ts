@@ -1,7 +1,21 @@
 import { AnnotationEvent, describeIssues, type EventResult } from '../lib/contract';
 import type { Database } from './db/client';
 import { events } from './db/schema';
+import { findUnstorableText } from './http/storable';
 import type { Caller } from './suggest';
+
+/**
+ * Why a contract-valid event still cannot be stored, naming the field (`events[3].finalText: …`),
+ * or null. Text with U+0000 or unpaired surrogates, and timestamps outside the years 1–9999 (UTC),
+ * made PostgreSQL fail the whole batch's statement: a 500 the extension retried forever.
+ */
+function unstorable(event: AnnotationEvent, i: number): string | null {
+  const text = findUnstorableText(event, ['events', i]);
+  if (text) return text;
+  const year = new Date(event.createdAt).getUTCFullYear();
+  if (!(year >= 1 && year <= 9999)) return `events[${i}].createdAt: out of range (years 0001 to 9999 in UTC)`;
+  return null;
+}
 
 /**
  * Validates each event on its own and stores the valid ones in one statement. The event id is the
@@ -11,11 +25,19 @@ export async function ingestEvents(database: Database, caller: Caller, batch: un
   const results: EventResult[] = new Array(batch.length);
   const rows: (typeof events.$inferInsert)[] = [];
   const rowIndex: number[] = [];
+  /** Results carry each event's id as sent, so that a client can match them to what it queued. */
+  const sentIds: string[] = batch.map((raw, i) =>
+    typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id : `events[${i}]`,
+  );
   batch.forEach((raw, i) => {
     const parsed = AnnotationEvent.safeParse(raw);
     if (!parsed.success) {
-      const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : `events[${i}]`;
-      results[i] = { id, status: 'rejected', error: describeIssues(parsed.error, ['events', i]) };
+      results[i] = { id: sentIds[i]!, status: 'rejected', error: describeIssues(parsed.error, ['events', i]) };
+      return;
+    }
+    const problem = unstorable(parsed.data, i);
+    if (problem) {
+      results[i] = { id: sentIds[i]!, status: 'rejected', error: problem };
       return;
     }
     // Tenant and agent come from the token, whatever the body says.
@@ -43,7 +65,7 @@ export async function ingestEvents(database: Database, caller: Caller, batch: un
   rows.forEach((row, j) => {
     // Only the first copy of an id repeated inside the batch counts as accepted.
     const accepted = inserted.delete(row.id);
-    results[rowIndex[j]!] = { id: row.id, status: accepted ? 'accepted' : 'duplicate' };
+    results[rowIndex[j]!] = { id: sentIds[rowIndex[j]!]!, status: accepted ? 'accepted' : 'duplicate' };
   });
   return results;
 }

@@ -60,6 +60,7 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
     database,
     retriever,
     generation: config.generation,
+    http: config.http,
     systemToken: config.databaseUrl ? undefined : systemToken,
     mount: options.demo
       ? (root) => root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }))

@@ -18,7 +18,7 @@ export async function* readJsonl(input: Readable): AsyncGenerator<KbRecord> {
 
 export async function* readJsonlFile(path: string, options: ReadOptions = {}): AsyncGenerator<KbRecord> {
   options.onTotal?.((await stat(path)).size);
-  // Bytes, not text: readline decodes UTF-8 across chunk boundaries itself, and progress counts bytes.
+  // Bytes, not text: jsonLines decodes UTF-8 across chunk boundaries itself, and progress counts bytes.
   const input = createReadStream(path);
   if (options.onBytes) input.on('data', (chunk) => options.onBytes!(chunk.length));
   try {

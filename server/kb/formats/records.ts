@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { describeIssues } from '../../../lib/contract';
-import { articleRecord, jsonLines, type KbRecord } from './record';
+import { articleRecord, describeNamed, jsonLines, type KbRecord } from './record';
 
 /**
  * The wire form of parsed records (`POST /v1/admin/kb/import?format=records`): one KbRecord as JSON
@@ -29,13 +28,14 @@ export async function* readRecords(input: Readable): AsyncGenerator<KbRecord> {
     const value = entry.value;
     const parsed = WireRecord.safeParse(value);
     if (!parsed.success) {
-      yield { position: `record ${n}`, error: describeIssues(parsed.error) };
+      yield { position: `record ${n}`, error: describeNamed(parsed.error, 'record') };
       continue;
     }
     const { position, line, article, error, id, fatal } = parsed.data;
     const extra = line === undefined ? {} : { line };
     if (article !== undefined) yield articleRecord(position, article, extra);
-    else yield { position, ...extra, error: error ?? 'no article', ...(id ? { id } : {}), ...(fatal ? { fatal } : {}) };
+    // An empty reason would tell the user nothing.
+    else yield { position, ...extra, error: error || 'no article', ...(id ? { id } : {}), ...(fatal ? { fatal } : {}) };
   }
 }
 
