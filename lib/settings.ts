@@ -194,10 +194,23 @@ export function waitForManagedChange(timeoutMs: number, signal?: AbortSignal): P
 }
 
 /**
+ * Whether the browser installed the extension by policy (`installType` "admin", as a force-install
+ * is). Unknown (no management API) counts as yes: waiting a little is the safe side.
+ */
+async function installedByPolicy(): Promise<boolean> {
+  try {
+    return (await browser.management.getSelf()).installType === 'admin';
+  } catch {
+    return true;
+  }
+}
+
+/**
  * After a force-install, Chrome and Edge may start the extension before they have handed it its
- * policy: managed storage is empty for a moment. On the first run only, when managed storage
- * exists but is empty, this waits for it to fill (or for `timeoutMs`). Later runs find the policy
- * already stored by the browser and do not wait. Resolves with whether a policy is in place.
+ * policy: managed storage is empty for a moment. On the first run of a policy install, when
+ * managed storage exists but is empty, this waits for it to fill (or for `timeoutMs`). Later runs
+ * find the policy already stored by the browser, and an agent's own install has none to wait for.
+ * Resolves with whether a policy is in place.
  */
 export async function settleManagedPolicy(timeoutMs = POLICY_WAIT_MS): Promise<boolean> {
   const hasPolicy = (raw: Record<string, unknown>) => Object.keys(raw).length > 0;
@@ -205,7 +218,7 @@ export async function settleManagedPolicy(timeoutMs = POLICY_WAIT_MS): Promise<b
   const stop = new AbortController();
   const changed = waitForManagedChange(timeoutMs, stop.signal);
   const [first, settled] = await Promise.all([readManagedStorage(), policySettledItem.getValue()]);
-  const mustWait = first.available && !hasPolicy(first.raw) && !settled;
+  const mustWait = first.available && !hasPolicy(first.raw) && !settled && (await installedByPolicy());
   if (!mustWait) stop.abort();
   await changed;
   if (!settled) await policySettledItem.setValue(new Date().toISOString());

@@ -7,7 +7,7 @@
  * running (see playwright.config.ts and scripts/run-tests.ts). The file is removed afterwards, also
  * when a test fails or the run is interrupted.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
@@ -37,6 +37,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(130);
   });
 }
+
+/** Whether this process may write Chromium's machine-wide policy directory (root, as in CI). */
+function canWritePolicies(): boolean {
+  try {
+    mkdirSync(POLICY_DIR, { recursive: true });
+    accessSync(POLICY_DIR, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test.skip(!canWritePolicies(), `needs write access to ${POLICY_DIR} (run as root)`);
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);

@@ -150,6 +150,18 @@ describe('settleManagedPolicy: waiting for the policy after a force-install', ()
     expect(Date.now() - again).toBeLessThan(1_000);
   });
 
+  it('does not wait in an install the agent made themselves (no policy to wait for)', async () => {
+    const getSelf = fakeBrowser.management.getSelf;
+    fakeBrowser.management.getSelf = (async () => ({ installType: 'normal' })) as never;
+    try {
+      const started = Date.now();
+      await expect(s.settleManagedPolicy(5_000)).resolves.toBe(false);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      fakeBrowser.management.getSelf = getSelf;
+    }
+  });
+
   it('does not wait when the policy is already there', async () => {
     await fakeBrowser.storage.managed.set({ token: 'ld_shared' });
     const started = Date.now();
