@@ -41,7 +41,7 @@ export default defineBackground(() => {
   // Right after a force-install the policy may not be in managed storage yet: wait for it (the
   // first run only) before the first sync, and before telling an agent with no token of their own
   // that Loopdesk is not set up.
-  const policySettled = settleManagedPolicy();
+  const policySettled = settleManagedPolicy().catch(() => false);
   async function currentTarget(): Promise<SyncTarget | null> {
     const target = targetOf((await readEffectiveSettings()).settings);
     if (target) return target;
