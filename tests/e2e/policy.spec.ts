@@ -139,3 +139,34 @@ test('with no agent configuration, a demo ticket gets suggestions from the polic
     .toBeGreaterThanOrEqual(1);
   await page.close();
 });
+
+test('a changed policy applies without a restart: a helpdesk host outside the allowed list gets no suggestions', async () => {
+  test.setTimeout(120_000);
+  writeFileSync(
+    POLICY_FILE,
+    JSON.stringify({
+      '3rdparty': {
+        extensions: {
+          [EXTENSION_ID]: { serverUrl: server.url, token, redaction: 'standard', allowedHelpdeskHosts: ['acme.zendesk.com'], annotations: { rationale: false } },
+        },
+      },
+    }),
+    { mode: 0o644 },
+  );
+  // Chromium watches its policy directory and reloads it a few seconds after a change.
+  const options = await extensionPage('options.html');
+  await expect(options.getByLabel('Redaction')).toHaveValue('standard', { timeout: 60_000 });
+  await expect(options.getByLabel('Redaction')).toBeDisabled();
+  expect(await askBackgroundFrom(options, { type: 'overlay-config' })).toMatchObject({
+    redaction: 'standard',
+    annotations: { rationale: false, adoption: true },
+  });
+  await options.close();
+
+  const page = await context.newPage();
+  await page.goto(`${server.url}/demo/agent/tickets/1002`);
+  const overlay = page.getByRole('complementary', { name: 'Loopdesk suggestions' });
+  await expect(overlay.getByRole('alert')).toContainText('Loopdesk is not enabled for 127.0.0.1 by your organization');
+  await expect(overlay.getByRole('region', { name: /^Suggested reply/ })).toHaveCount(0);
+  await page.close();
+});
