@@ -26,7 +26,7 @@ export default defineConfig({
   }),
   // Explicit imports everywhere: extension code is also imported by the server and by plain vitest.
   imports: false,
-  manifest: {
+  manifest: ({ browser }) => ({
     name: 'Loopdesk',
     description: 'Suggested replies and in-workflow feedback for support agents.',
     key: DEV_MANIFEST_KEY,
@@ -34,5 +34,10 @@ export default defineConfig({
     // The backend the background worker talks to; other hosts are requested at run time.
     host_permissions: ['http://127.0.0.1/*', 'http://localhost/*'],
     optional_host_permissions: ['https://*/*', 'http://*/*'],
-  },
+    // Enterprise policy (Chrome/Edge `3rdparty` extension policy, Firefox `policies.json`) arrives in
+    // `storage.managed`; the schema names what an administrator may set (docs/admins-readme-section.md).
+    storage: { managed_schema: 'managed_schema.json' },
+    // Firefox addresses the add-on by this id, in policies.json among other places.
+    ...(browser === 'firefox' ? { browser_specific_settings: { gecko: { id: 'loopdesk@loopdesk.dev' } } } : {}),
+  }),
 });

@@ -16,15 +16,21 @@ import { enqueueWithRoom, writeWithRoom } from '../lib/outbox/storage';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { rationaleDone, rememberRationale } from '../lib/outbox/ticket-memory';
 import { fetchSelectorOverrides, reportSelectorMiss } from '../lib/selector-overrides';
-import { readSettings } from '../lib/settings';
+import { annotationKindOf, hostAllowed, readEffectiveSettings, settleManagedPolicy, type EffectiveSettings } from '../lib/settings';
 
 const SYNC_ALARM = 'loopdesk-sync';
 /** Writes arriving close together go out in one batch. */
 const SYNC_DEBOUNCE_MS = 500;
 
-async function currentTarget(): Promise<SyncTarget | null> {
-  const settings = await readSettings();
+function targetOf(settings: EffectiveSettings): SyncTarget | null {
   return settings.token ? { serverUrl: settings.serverUrl, token: settings.token } : null;
+}
+
+/** The page a message or port came from, when it is a web page (not one of the extension's own). */
+function senderHost(sender: { url?: string } | undefined): string | null {
+  if (!sender?.url) return null;
+  const url = new URL(sender.url);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.hostname : null;
 }
 
 /**
@@ -32,6 +38,17 @@ async function currentTarget(): Promise<SyncTarget | null> {
  * outbox of annotation events and its sync.
  */
 export default defineBackground(() => {
+  // Right after a force-install the policy may not be in managed storage yet: wait for it (the
+  // first run only) before the first sync, and before telling an agent with no token of their own
+  // that Loopdesk is not set up.
+  const policySettled = settleManagedPolicy().catch(() => false);
+  async function currentTarget(): Promise<SyncTarget | null> {
+    const target = targetOf((await readEffectiveSettings()).settings);
+    if (target) return target;
+    await policySettled;
+    return targetOf((await readEffectiveSettings()).settings);
+  }
+
   const db = openOutboxDb();
   const engine = createSyncEngine(db, { target: currentTarget });
   let debounce: ReturnType<typeof setTimeout> | undefined;
@@ -40,8 +57,16 @@ export default defineBackground(() => {
     debounce = setTimeout(() => void engine.sync(), SYNC_DEBOUNCE_MS);
   };
 
-  const handlers: { [K in BackgroundRequest['type']]: (request: Extract<BackgroundRequest, { type: K }>) => Promise<BackgroundReplies[K]> } = {
-    async 'record-event'({ event, holdMs }) {
+  type Sender = { url?: string };
+  const handlers: {
+    [K in BackgroundRequest['type']]: (request: Extract<BackgroundRequest, { type: K }>, sender: Sender) => Promise<BackgroundReplies[K]>;
+  } = {
+    async 'record-event'({ event: recorded, holdMs }) {
+      // Kinds of annotation the organisation switched off never leave the browser.
+      const { annotations } = (await readEffectiveSettings()).settings;
+      const kind = annotationKindOf(recorded.type);
+      if (kind && !annotations[kind]) throw new Error(`${kind} feedback is switched off by your organization`);
+      const event = recorded.type === 'adoption' && !annotations.rationale ? { ...recorded, rationale: undefined } : recorded;
       // Stored before anything else; when the disk is full this fails loudly instead of dropping it.
       await enqueueWithRoom(db, event, holdMs);
       if (holdMs) setTimeout(() => void engine.sync(), holdMs + SYNC_DEBOUNCE_MS);
@@ -49,6 +74,7 @@ export default defineBackground(() => {
       return { queued: true };
     },
     async 'amend-rationale'({ id, rationale }) {
+      if (!(await readEffectiveSettings()).settings.annotations.rationale) return { amended: false };
       const amended = await amendRationale(db, id, rationale);
       if (amended) scheduleSync();
       return { amended };
@@ -56,9 +82,18 @@ export default defineBackground(() => {
     async 'ticket-memory-get'({ key }) {
       return { rationaleDone: await rationaleDone(db, key) };
     },
-    'overlay-config': async () => ({ redaction: (await readSettings()).redaction }),
+    async 'overlay-config'(_request, sender) {
+      const { settings } = await readEffectiveSettings();
+      const host = senderHost(sender);
+      return {
+        redaction: settings.redaction,
+        annotations: settings.annotations,
+        hostAllowed: host === null || hostAllowed(host, settings.allowedHelpdeskHosts),
+      };
+    },
     'selector-overrides': async ({ helpdesk }) => fetchSelectorOverrides(await currentTarget(), helpdesk),
     async 'selector-miss'({ helpdesk, key, overridden }) {
+      if (!(await readEffectiveSettings()).settings.telemetry) return { reported: false };
       const clientVersion = browser.runtime.getManifest().version;
       return { reported: await reportSelectorMiss(await currentTarget(), { helpdesk, key, overridden, clientVersion }) };
     },
@@ -80,15 +115,15 @@ export default defineBackground(() => {
     },
   };
 
-  browser.runtime.onMessage.addListener((message: unknown, _sender, sendResponse) => {
+  browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
     const parsed = BackgroundRequest.safeParse(message);
     if (!parsed.success) {
       sendResponse({ ok: false, error: `bad message: ${describeIssues(parsed.error)}` } satisfies BackgroundResponse<never>);
       return false;
     }
     const request = parsed.data;
-    const handler = handlers[request.type] as (r: BackgroundRequest) => Promise<unknown>;
-    handler(request).then(
+    const handler = handlers[request.type] as (r: BackgroundRequest, s: Sender) => Promise<unknown>;
+    handler(request, sender).then(
       (value) => sendResponse({ ok: true, value }),
       (err: Error) => sendResponse({ ok: false, error: err.message }),
     );
@@ -120,6 +155,11 @@ export default defineBackground(() => {
         return;
       }
       void (async () => {
+        const host = senderHost(port.sender);
+        if (host !== null && !hostAllowed(host, (await readEffectiveSettings()).settings.allowedHelpdeskHosts)) {
+          post({ type: 'error', error: `Loopdesk is not enabled for ${host} by your organization` });
+          return;
+        }
         const target = await currentTarget();
         if (!target) {
           post({ type: 'error', error: 'Loopdesk is not set up: add the server URL and token in its options' });
@@ -137,6 +177,10 @@ export default defineBackground(() => {
     if (alarm.name === SYNC_ALARM) void engine.sync();
   });
   self.addEventListener('online', () => void engine.sync());
-  // Whatever an earlier worker left queued goes out as soon as this one starts.
-  void engine.sync();
+  // Whatever an earlier worker left queued goes out as soon as this one starts (once any policy
+  // a fresh install is waiting for is in place); a policy change may bring a server or token.
+  void policySettled.then(() => engine.sync());
+  browser.storage.onChanged.addListener((_changes, area) => {
+    if (area === 'managed') scheduleSync();
+  });
 });

@@ -26,6 +26,56 @@ export const ExtensionSettings = z.object({
 });
 export type ExtensionSettings = z.infer<typeof ExtensionSettings>;
 
+/** The kinds of annotation the overlay asks agents for; a policy may switch each off. */
+export const ANNOTATION_KINDS = ['preference', 'relevance', 'adoption', 'missingKnowledge', 'rationale'] as const;
+export type AnnotationKind = (typeof ANNOTATION_KINDS)[number];
+export type AnnotationSwitches = Record<AnnotationKind, boolean>;
+
+/**
+ * A helpdesk host pattern: a host name (`acme.zendesk.com`), a host name under a wildcard
+ * (`*.zendesk.com`: its subdomains, not the name itself) or `*` (any host). No scheme, port or path.
+ */
+export const HostPattern = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(\*|(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/, 'a host name, *.host name or *');
+
+/**
+ * Enterprise policy, as an administrator sets it for the extension (`chrome.storage.managed`, fed
+ * by Chrome/Edge `3rdparty` extension policy or Firefox `policies.json`). Every field is optional;
+ * a field that is present wins over the agent's own options and is locked in the options page.
+ * `public/managed_schema.json` is the same shape for the browser's own validation.
+ */
+export const ManagedPolicy = z.object({
+  serverUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Which tenant the organisation is on the server; shown to agents, used by enrollment. */
+  tenant: z.string().trim().min(1).max(128).optional(),
+  /** Lets an agent's browser enroll for its own agent token (enrollment is a separate feature). */
+  enrollmentToken: z.string().trim().min(1).optional(),
+  /**
+   * One agent token shared by every browser the policy reaches. For small deployments and trials:
+   * every event is then attributed to that one agent. Prefer enrollment where agents are told apart.
+   */
+  token: z.string().trim().min(1).optional(),
+  /** When set, the overlay works only on helpdesks at these hosts (an empty list: nowhere). */
+  allowedHelpdeskHosts: z.array(HostPattern).max(200).optional(),
+  redaction: RedactionLevel.optional(),
+  /** Switches off kinds of annotation; a kind left out stays on. */
+  annotations: z
+    .object({
+      preference: z.boolean().optional(),
+      relevance: z.boolean().optional(),
+      adoption: z.boolean().optional(),
+      missingKnowledge: z.boolean().optional(),
+      rationale: z.boolean().optional(),
+    })
+    .optional(),
+  /** Diagnostic reports to the server (a helpdesk page the extension no longer recognises). */
+  telemetry: z.boolean().optional(),
+});
+export type ManagedPolicy = z.infer<typeof ManagedPolicy>;
+
 /** One-shot messages from content scripts, popup and options to the background worker. */
 export const BackgroundRequest = z.discriminatedUnion('type', [
   z.object({
@@ -91,7 +141,13 @@ export interface BackgroundReplies {
   'selector-overrides': SelectorOverrides;
   'selector-miss': { reported: boolean };
   /** What the overlay needs from the settings (the content script never reads them itself). */
-  'overlay-config': { redaction: RedactionLevel };
+  'overlay-config': {
+    redaction: RedactionLevel;
+    /** Which kinds of annotation to offer; all on unless policy switches some off. */
+    annotations: AnnotationSwitches;
+    /** False when policy restricts helpdesk hosts and this page's host is not among them. */
+    hostAllowed: boolean;
+  };
   'sync-now': SyncStatus;
   status: SyncStatus;
   'quarantine-list': QuarantineEntry[];
