@@ -11,7 +11,8 @@ const LABEL_TEXT: Record<RelevanceLabel, string> = {
 interface Props {
   articles: SuggestedArticle[];
   ratings: Record<string, RelevanceLabel>;
-  onRate: (articleId: string, label: RelevanceLabel) => void;
+  /** Absent when relevance feedback is switched off: the articles are listed without the chips. */
+  onRate?: (articleId: string, label: RelevanceLabel) => void;
 }
 
 /** The articles behind the replies, each with one-click relevance labels. */
@@ -32,6 +33,7 @@ export function ArticleList({ articles, ratings, onRate }: Props) {
             )}
           </div>
           <p className="ld-snippet">{article.snippet}</p>
+          {onRate && (
           <div className="ld-chips" role="group" aria-label={`Is “${article.title}” relevant?`}>
             {RELEVANCE_LABELS.map((label) => (
               <button
@@ -45,6 +47,7 @@ export function ArticleList({ articles, ratings, onRate }: Props) {
               </button>
             ))}
           </div>
+          )}
         </li>
       ))}
     </ol>

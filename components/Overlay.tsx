@@ -18,6 +18,7 @@ export function Overlay({ controller }: { controller: OverlayController }) {
   const pageProblem = useStore(overlayStore, (s) => s.pageProblem);
   const notice = useStore(overlayStore, (s) => s.notice);
   const missingFormOpen = useStore(overlayStore, (s) => s.missingFormOpen);
+  const annotations = useStore(overlayStore, (s) => s.annotations);
   const scheme = usePageScheme();
 
   if (!activeTicketId && !pageProblem) return null;
@@ -88,7 +89,7 @@ export function Overlay({ controller }: { controller: OverlayController }) {
               );
             })}
           </div>
-          {ticket.status === 'ready' && ticket.order.length === 2 && <PreferenceScale value={ticket.preference} onChoose={(c) => controller.prefer(c)} />}
+          {annotations.preference && ticket.status === 'ready' && ticket.order.length === 2 && <PreferenceScale value={ticket.preference} onChoose={(c) => controller.prefer(c)} />}
           {ticket.lastSent && (
             <p className="ld-muted" role="status">
               Reply sent — recorded as {ticket.lastSent.outcome.replace('_', ' ')}.
@@ -103,13 +104,19 @@ export function Overlay({ controller }: { controller: OverlayController }) {
             </p>
           )}
           <h2 className="ld-h2">Articles</h2>
-          <ArticleList articles={suggestion.articles} ratings={ticket.relevance} onRate={(id, label) => controller.rateArticle(id, label)} />
+          <ArticleList
+            articles={suggestion.articles}
+            ratings={ticket.relevance}
+            onRate={annotations.relevance ? (id, label) => controller.rateArticle(id, label) : undefined}
+          />
+          {annotations.missingKnowledge && (
           <MissingKnowledge
             reported={ticket.missingReported}
             open={missingFormOpen}
             onOpenChange={(open) => overlayStore.setState({ missingFormOpen: open })}
             onReport={(description, title) => controller.reportMissing(description, title)}
           />
+          )}
         </>
       )}
     </aside>

@@ -1,6 +1,7 @@
 import { browser } from 'wxt/browser';
 import { classifyAdoption, compareReply, DEFAULT_ADOPTION_THRESHOLDS } from '../adoption/similarity';
 import type {
+  AnnotationKind,
   TicketContextInput,
   AdoptionOutcome,
   AdoptionRationale,
@@ -21,6 +22,14 @@ import { askBackground, streamFromBackground } from '../messaging';
 import { redact } from '../redact';
 import { buildEvent, type EventBase } from './events';
 import { overlayStore, updateTicket, type TicketState } from './store';
+
+/** Which policy switch governs each event type; exposures are always recorded. */
+const ANNOTATION_KIND_OF: Partial<Record<AnnotationEvent['type'], AnnotationKind>> = {
+  preference: 'preference',
+  'knowledge.relevance': 'relevance',
+  adoption: 'adoption',
+  'knowledge.missing': 'missingKnowledge',
+};
 
 /** Two send signals for one reply (a shortcut that also clicks, a double click) count once. */
 const SEND_DEDUP_MS = 1_500;
@@ -75,16 +84,23 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
   let redaction: RedactionLevel = 'standard';
   const loadConfig = () =>
     askBackground({ type: 'overlay-config' }).then(
-      (config) => (redaction = config.redaction),
+      (config) => {
+        redaction = config.redaction;
+        overlayStore.setState({ annotations: config.annotations });
+      },
       () => {},
     );
   void loadConfig();
+  // The agent's options or the organization's policy changed.
   browser.storage.onChanged.addListener((changes, area) => {
-    if (area === 'local' && 'settings' in changes) void loadConfig();
+    if (area === 'managed' || (area === 'local' && 'settings' in changes)) void loadConfig();
   });
 
   /** Queues an event through the background; true once it is safely in the outbox. */
   function record(event: AnnotationEvent, holdMs?: number): Promise<boolean> {
+    // A kind the organization switched off is not offered, and nothing of it is recorded.
+    const kind = ANNOTATION_KIND_OF[event.type];
+    if (kind && !overlayStore.getState().annotations[kind]) return Promise.resolve(false);
     return askBackground({ type: 'record-event', event, holdMs }).then(
       () => {
         if (overlayStore.getState().notice) overlayStore.setState({ notice: null });
@@ -224,7 +240,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
   function recordAdoption(t: TicketState, sent: string, path: SendPath, now: number) {
     const { candidate, comparison } = classifyAdoption(t.suggestion!.candidates, sent);
     const insertMethod = candidate ? (t.used?.candidateId === candidate.id ? t.used.method : 'typed') : null;
-    const ask = ASK_WHY.includes(comparison.outcome) && !t.rationaleDone;
+    const ask = ASK_WHY.includes(comparison.outcome) && !t.rationaleDone && overlayStore.getState().annotations.rationale;
     const event = buildEvent(base(t)!, {
       type: 'adoption',
       candidateId: candidate?.id ?? null,

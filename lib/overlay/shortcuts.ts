@@ -42,12 +42,12 @@ export function handleShortcut(event: KeyboardEvent, controller: OverlayControll
     return true;
   }
   if (code === 'KeyK') {
-    if (!ticket.suggestion) return false;
+    if (!ticket.suggestion || !state.annotations.missingKnowledge) return false;
     overlayStore.setState({ collapsed: false, missingFormOpen: true });
     return true;
   }
   const choice = PREFERENCES[code];
-  if (!choice || ticket.status !== 'ready' || ticket.order.length !== 2) return false;
+  if (!choice || !state.annotations.preference || ticket.status !== 'ready' || ticket.order.length !== 2) return false;
   controller.prefer(choice);
   return true;
 }

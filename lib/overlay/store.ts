@@ -1,5 +1,5 @@
 import { createStore } from 'zustand/vanilla';
-import type { AdoptionOutcome, InsertMethod, PreferenceChoice, RelevanceLabel, SuggestResponse } from '../contract';
+import type { AdoptionOutcome, AnnotationSwitches, InsertMethod, PreferenceChoice, RelevanceLabel, SuggestResponse } from '../contract';
 
 export interface TicketState {
   ticketId: string;
@@ -41,6 +41,8 @@ export interface OverlayState {
   /** A problem the agent must see that is not tied to one ticket (e.g. feedback could not be saved). */
   notice: string | null;
   missingFormOpen: boolean;
+  /** The kinds of annotation to offer (the organization's policy may switch some off). */
+  annotations: AnnotationSwitches;
 }
 
 export const overlayStore = createStore<OverlayState>(() => ({
@@ -50,6 +52,7 @@ export const overlayStore = createStore<OverlayState>(() => ({
   pageProblem: null,
   notice: null,
   missingFormOpen: false,
+  annotations: { preference: true, relevance: true, adoption: true, missingKnowledge: true, rationale: true },
 }));
 
 export function updateTicket(ticketId: string, patch: Partial<TicketState> | ((t: TicketState) => Partial<TicketState>)) {
