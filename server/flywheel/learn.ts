@@ -122,7 +122,9 @@ export function fitLogistic(x: number[][], y: number[], options = { epochs: 400,
   const std = Array<number>(d).fill(0);
   for (const row of x) for (let j = 0; j < d; j++) mean[j]! += row[j]! / Math.max(1, n);
   for (const row of x) for (let j = 0; j < d; j++) std[j]! += (row[j]! - mean[j]!) ** 2 / Math.max(1, n);
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]!) || 1;
+  // A feature constant in the training rows (to rounding) gets no weight, not a huge one.
+  const constant = std.map((v) => v < 1e-12);
+  for (let j = 0; j < d; j++) std[j] = constant[j] ? 1 : Math.sqrt(std[j]!);
   const z = x.map((row) => row.map((v, j) => (v - mean[j]!) / std[j]!));
   const w = Array<number>(d).fill(0);
   let b = 0;
@@ -141,7 +143,7 @@ export function fitLogistic(x: number[][], y: number[], options = { epochs: 400,
       for (let j = 0; j < d; j++) gw[j]! += g * z[i]![j]!;
     }
     b -= (options.rate * gb) / n;
-    for (let j = 0; j < d; j++) w[j]! -= options.rate * (gw[j]! / n + options.l2 * w[j]!);
+    for (let j = 0; j < d; j++) if (!constant[j]) w[j]! -= options.rate * (gw[j]! / n + options.l2 * w[j]!);
   }
   return { reranker: { weights: w, bias: b, mean, std }, loss: n ? loss / n : 0 };
 }
