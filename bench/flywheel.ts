@@ -12,7 +12,7 @@
  * articles labelled. Labels go to `/v1/events`. Then `POST /v1/admin/flywheel/run`. The valid
  * questions and their labels are evaluation data only: nothing learns from them.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { RetrieveResponse, SuggestResponse } from '../lib/contract';
@@ -32,6 +32,7 @@ const SEED = Number(process.env.BENCH_SEED ?? 7);
 /** Smoke runs: at most this many train and valid questions per domain. */
 const LIMIT = Number(process.env.BENCH_FLYWHEEL_LIMIT ?? Infinity);
 const DOMAINS = (process.env.BENCH_DOMAINS?.split(',') ?? FEEDBACKQA_DOMAINS) as typeof FEEDBACKQA_DOMAINS;
+const SUFFIX = process.env.BENCH_RESULT_SUFFIX ?? '';
 const METRICS = ['recall@20', 'recall@75', 'MRR@8', 'nDCG@8'] as const;
 
 /** mulberry32: a small seeded generator, so a run's noise is reproducible. */
@@ -157,7 +158,28 @@ async function main() {
   }
   const seconds = (performance.now() - started) / 1000;
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'flywheel.json'), JSON.stringify({ database: kind, date: new Date().toISOString(), seconds, coverage: COVERAGE, seed: SEED, rows, runs }, null, 2));
+  const result = { database: kind, date: new Date().toISOString(), seconds, coverage: COVERAGE, seed: SEED, rows, runs };
+  if (SUFFIX) {
+    writeFileSync(join(RESULTS, `flywheel${SUFFIX}.json`), JSON.stringify(result, null, 2));
+    console.log(report([result]));
+  } else write([result]);
+}
+
+type Result = { database: string; date: string; seconds: number; coverage: number; seed: number; rows: Row[]; runs: Record<string, unknown>[] };
+
+/** Partial runs (BENCH_RESULT_SUFFIX, e.g. one noise level per process) merged by `--combine a.json b.json`. */
+function write(results: Result[]) {
+  writeFileSync(join(RESULTS, 'flywheel.json'), JSON.stringify(results.length === 1 ? results[0] : { parts: results }, null, 2));
+  const md = report(results);
+  writeFileSync(join(RESULTS, 'flywheel.md'), md);
+  console.log(md);
+}
+
+function report(results: Result[]): string {
+  const rows = results.flatMap((r) => r.rows);
+  const runs = results.flatMap((r) => r.runs);
+  const first = results[0]!;
+  const seconds = results.reduce((a, r) => a + r.seconds, 0);
   const head = `| label noise | dataset | system | queries | ${METRICS.join(' | ')} |\n|---|---|---|---|${METRICS.map(() => '---').join('|')}|`;
   const table = [head, ...rows.map((r) => `| ${Math.round(r.noise * 100)}% | ${r.dataset} | ${r.system} | ${r.queries} | ${METRICS.map((m) => r[m].toFixed(3)).join(' | ')} |`)].join('\n');
   const cycles = [
@@ -171,15 +193,15 @@ async function main() {
     }),
   ].join('\n');
   const md = [
-    `# Flywheel on FeedbackQA (${kind}, ${new Date().toISOString().slice(0, 10)}, ${seconds.toFixed(0)} s, coverage ${COVERAGE}, seed ${SEED})`,
+    `# Flywheel on FeedbackQA (${first.database}, ${first.date.slice(0, 10)}, ${seconds.toFixed(0)} s of runs, coverage ${first.coverage}, seed ${first.seed})`,
     '',
     table,
     '',
     cycles,
     '',
   ].join('\n');
-  writeFileSync(join(RESULTS, 'flywheel.md'), md);
-  console.log(md);
+  return md;
 }
 
-await main();
+if (process.argv[2] === '--combine') write(process.argv.slice(3).map((f) => JSON.parse(readFileSync(f, 'utf8')) as Result));
+else await main();

@@ -49,6 +49,10 @@ export async function runFlywheel(
 
   // Export.
   progress('export', 0, 1);
+  // Fresh planner statistics first: PGlite never auto-analyzes, and without them the export's
+  // per-event "not superseded" checks were planned as scans (minutes for a few thousand tickets).
+  await database.query('analyze events');
+  await database.query('analyze suggestions');
   const scope = { tenantId, time: 'received' as const, pageSize: PAGE_SIZE };
   const texts = new Map<string, string>();
   for await (const chunk of retrievalLines(database, scope, 'queries-jsonl')) {
