@@ -25,12 +25,16 @@ export interface RetrievalModelParams {
 
 /** The reranker's features, in the order of its weights. */
 export const FEATURES = [
-  /** 1/rank in the lexical (BM25 stemmed + exact, RRF-fused) list; 0 when absent. */
+  /**
+   * 1/rank in the lexical (BM25 stemmed + exact, RRF-fused) list. A candidate only the expansion
+   * found counts as ranked just below the list's end, so that it is judged as a little worse than the
+   * list's last, not as something the reranker never saw (training rows are all shown, i.e. lexical).
+   */
   'lexical_reciprocal_rank',
-  /** Whether the lexical list holds the chunk. */
+  /** Whether the lexical list holds the chunk (constant in training: it gets no weight). */
   'lexical_present',
-  /** The fused lexical score over the list's best. */
-  'lexical_score_relative',
+  /** 1 − ln(rank)/ln(CANDIDATES + 1) in the lexical list, the same below its end. */
+  'lexical_log_rank',
   /** 1/rank in the expansion field's list; 0 when absent. */
   'expansion_reciprocal_rank',
   /** The expansion field's BM25 score over the best one for the query. */
@@ -44,6 +48,9 @@ export const FEATURES = [
   /** (positives + 1) / (labels + 2): the article's historic relevance rate, smoothed. */
   'article_relevance_rate',
 ] as const;
+
+/** Ranks are put on a log scale that reaches 0 just past the usual candidate depth (75). */
+const LOG_RANK_BASE = 76;
 
 /** Candidates the expansion field adds (its own top list). */
 export const EXPANSION_DEPTH = 75;
@@ -105,7 +112,7 @@ export class LearnedRetrieval {
   /** The feature vector of each candidate (see FEATURES). */
   features(query: string, candidates: Candidate[], expansion: { articleId: string; score: number }[]): number[][] {
     const words = queryWords(query);
-    const topLexical = Math.max(1e-9, ...candidates.map((c) => c.lexicalScore ?? 0));
+    const below = candidates.filter((c) => c.lexicalRank).length + 1;
     const topExpansion = Math.max(1e-9, expansion[0]?.score ?? 0);
     const expansionAt = new Map(expansion.map((e, i) => [e.articleId, { rank: i + 1, score: e.score }]));
     return candidates.map((c) => {
@@ -115,9 +122,9 @@ export class LearnedRetrieval {
       for (const w of words) if (title.has(w)) overlap++;
       const [positives, labels] = this.params.priors[c.articleId] ?? [0, 0];
       return [
-        c.lexicalRank ? 1 / c.lexicalRank : 0,
+        1 / (c.lexicalRank ?? below),
         c.lexicalRank ? 1 : 0,
-        (c.lexicalScore ?? 0) / topLexical,
+        1 - Math.log(c.lexicalRank ?? below) / Math.log(LOG_RANK_BASE),
         e ? 1 / e.rank : 0,
         e ? e.score / topExpansion : 0,
         e ? Math.log1p(e.score) : 0,
