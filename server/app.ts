@@ -22,6 +22,8 @@ import {
 import { authenticate, requireAgentIdentity, requireRole, type AuthEnv, type Principal } from './auth';
 import type { Database } from './db/client';
 import { ingestEvents } from './events';
+import { listModels, ModelInputError, promoteModel, rollbackModel } from './flywheel/models';
+import { runFlywheel } from './flywheel/run';
 import { createExport, ExportInputError, type ExportStream } from './exports';
 import { installHttp, metricsHandler, type HttpOptions } from './http';
 import { findUnstorableText } from './http/storable';
@@ -296,6 +298,34 @@ export function createApp(options: AppOptions): Hono {
       'cache-control': 'no-store',
     });
   });
+
+  // The flywheel (server/flywheel): learn from the annotations, gate, promote; list, promote and roll
+  // back model versions. Admins act on their own tenant; the local CLI's system credential names one.
+  {
+    const flywheelTenant = async (c: Context<AuthEnv>): Promise<string | Response> => {
+      const principal = c.get('principal');
+      if (principal.kind !== 'system') return principal.tenantId;
+      const slug = c.req.query('tenant');
+      if (!slug) return c.json({ error: 'tenant: required query parameter' }, 400);
+      return (await findTenant(database.db, slug)) ?? c.json({ error: `tenant: no tenant "${slug}"` }, 400);
+    };
+    const modelAction = async (c: Context<AuthEnv>, action: (tenantId: string) => Promise<unknown>) => {
+      const tenantId = await flywheelTenant(c);
+      if (typeof tenantId !== 'string') return tenantId;
+      try {
+        return c.json(await action(tenantId));
+      } catch (err) {
+        if (err instanceof ModelInputError) return c.json({ error: err.message }, 400);
+        throw err;
+      }
+    };
+    api.post('/admin/flywheel/run', requireRole('admin'), (c) => modelAction(c, (t) => runFlywheel(database, t, { cache: retriever.models })));
+    api.get('/admin/flywheel/models', requireRole('lead'), (c) => modelAction(c, (t) => listModels(database, t)));
+    api.post('/admin/flywheel/models/:id/promote', requireRole('admin'), (c) =>
+      modelAction(c, (t) => (/^[0-9a-f-]{36}$/i.test(c.req.param('id')) ? promoteModel(database, t, c.req.param('id'), retriever.models) : Promise.reject(new ModelInputError('model: not a model id')))),
+    );
+    api.post('/admin/flywheel/rollback', requireRole('admin'), (c) => modelAction(c, (t) => rollbackModel(database, t, retriever.models).then((model) => ({ promoted: model }))));
+  }
 
   // Single-article changes for admins. The tenant is the token's: the system credential has none.
   api.post('/kb/articles', requireAgentIdentity(), requireRole('admin'), async (c) => {

@@ -3,6 +3,8 @@ import type { ExportRequest, KbImportSummary, TokenCreateRequest } from '../../l
 import type { ServerConfig } from '../config';
 import { openDatabase, type Database } from '../db/client';
 import { createExport } from '../exports';
+import { listModels, promoteModel, rollbackModel, type ModelSummary } from '../flywheel/models';
+import { runFlywheel, type FlywheelProgress, type FlywheelResult } from '../flywheel/run';
 import { ensureTenant, createToken, findTenant } from '../tenancy';
 import { encodeRecords } from '../kb/formats/records';
 import { importRecords, type ImportOptions, type KbRecord } from '../kb/import';
@@ -15,6 +17,11 @@ export interface Backend {
   importKb(tenant: string, records: AsyncIterable<KbRecord>, options: ImportOptions): Promise<KbImportSummary>;
   /** Streams an export of `request.tenant`'s data, as it is read; consume it inside `withBackend`. */
   exportData(request: ExportRequest & { tenant: string }): AsyncIterable<string | Uint8Array>;
+  /** One flywheel run for a tenant; progress is reported only when it runs in this process. */
+  runFlywheel(tenant: string, onProgress?: FlywheelProgress): Promise<FlywheelResult>;
+  listModels(tenant: string): Promise<ModelSummary[]>;
+  promoteModel(tenant: string, id: string): Promise<ModelSummary>;
+  rollbackModel(tenant: string): Promise<ModelSummary | null>;
 }
 
 class ServerBackend implements Backend {
@@ -72,6 +79,23 @@ class ServerBackend implements Backend {
     }
   }
 
+  /** The server runs it (and drops its cached model at once when it promotes). */
+  runFlywheel(tenant: string): Promise<FlywheelResult> {
+    return this.call(`/v1/admin/flywheel/run?${new URLSearchParams({ tenant })}`, { method: 'POST' });
+  }
+
+  listModels(tenant: string): Promise<ModelSummary[]> {
+    return this.call(`/v1/admin/flywheel/models?${new URLSearchParams({ tenant })}`, { method: 'GET' });
+  }
+
+  promoteModel(tenant: string, id: string): Promise<ModelSummary> {
+    return this.call(`/v1/admin/flywheel/models/${encodeURIComponent(id)}/promote?${new URLSearchParams({ tenant })}`, { method: 'POST' });
+  }
+
+  async rollbackModel(tenant: string): Promise<ModelSummary | null> {
+    return (await this.call<{ promoted: ModelSummary | null }>(`/v1/admin/flywheel/rollback?${new URLSearchParams({ tenant })}`, { method: 'POST' })).promoted;
+  }
+
   /** The server streams the export; its bytes are passed on as they arrive. */
   async *exportData(request: ExportRequest & { tenant: string }): AsyncGenerator<Buffer> {
     const response = await fetch(`${this.url}/v1/admin/exports/${request.kind}?${exportQuery(request)}`, {
@@ -105,6 +129,12 @@ async function* exportFromDatabase(database: Database, request: ExportRequest & 
   yield* (await createExport(database, tenantId, request)).chunks;
 }
 
+async function tenantIdOf(database: Database, tenant: string): Promise<string> {
+  const tenantId = await findTenant(database.db, tenant);
+  if (!tenantId) throw new Error(`tenant: no tenant "${tenant}"`);
+  return tenantId;
+}
+
 /**
  * Runs `fn` against the running server's admin API when a server holds the PGlite data directory,
  * and against the database directly otherwise (under the lock, so no server starts meanwhile).
@@ -124,6 +154,10 @@ export async function withBackend<T>(config: ServerConfig, fn: (backend: Backend
         importKb: async (tenant, records, options) =>
           importRecords(database.db, await ensureTenant(database.db, tenant), records, options),
         exportData: (request) => exportFromDatabase(database, request),
+        runFlywheel: async (tenant, onProgress) => runFlywheel(database, await tenantIdOf(database, tenant), { onProgress }),
+        listModels: async (tenant) => listModels(database, await tenantIdOf(database, tenant)),
+        promoteModel: async (tenant, id) => promoteModel(database, await tenantIdOf(database, tenant), id),
+        rollbackModel: async (tenant) => rollbackModel(database, await tenantIdOf(database, tenant)),
       });
     } finally {
       await database.close();

@@ -19,6 +19,7 @@ import { configFromEnv } from '../config';
 import { startServer } from '../serve';
 import { withBackend } from './backend';
 import { ImportProgress } from './progress';
+import { FlywheelBar, printFlywheelResult, printModels } from '../flywheel/cli';
 
 function slug(label: string) {
   return (value: string) => {
@@ -193,6 +194,44 @@ program
       throw err;
     }
     console.error(`exported ${request.kind} (${request.format}): ${lines} lines, ${bytes} bytes${out ? ` to ${out}` : ''}`);
+  });
+
+const flywheel = program.command('flywheel').description('learn from the annotations: expansion field and reranker');
+flywheel
+  .command('run')
+  .description('export the judged queries, learn, evaluate on a held-out slice, promote only if better than the promoted version')
+  .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
+  .action(async (opts: { tenant: string }) => {
+    const bar = new FlywheelBar();
+    try {
+      const result = await withBackend(configFromEnv(), (backend) => backend.runFlywheel(opts.tenant, bar.update));
+      bar.stop();
+      printFlywheelResult(result);
+    } finally {
+      bar.stop();
+    }
+  });
+
+const model = program.command('model').description('versions the flywheel learned');
+model
+  .command('list')
+  .description('list a tenant\'s model versions, newest first')
+  .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
+  .action(async (opts: { tenant: string }) => printModels(await withBackend(configFromEnv(), (backend) => backend.listModels(opts.tenant))));
+model
+  .command('promote')
+  .description('promote a version (the promoted one is retired), whatever its gate said')
+  .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
+  .argument('<id>', 'model id (from model list)')
+  .action(async (id: string, opts: { tenant: string }) => printModels([await withBackend(configFromEnv(), (backend) => backend.promoteModel(opts.tenant, id))]));
+model
+  .command('rollback')
+  .description('retire the promoted version and promote the one promoted before it (none: no learned model)')
+  .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
+  .action(async (opts: { tenant: string }) => {
+    const back = await withBackend(configFromEnv(), (backend) => backend.rollbackModel(opts.tenant));
+    if (back) printModels([back]);
+    else console.log('rolled back: no model is promoted; retrieval uses no learned model');
   });
 
 program.parseAsync(process.argv).catch((err: Error) => {

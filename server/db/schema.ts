@@ -244,3 +244,28 @@ export const selectorMisses = pgTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.helpdesk, t.selectorKey, t.clientVersion, t.overridden] })],
 );
+
+/**
+ * Versions of what the flywheel learns from annotations, per tenant and kind. A version is a
+ * `candidate` until its held-out evaluation beats the promoted one; at most one version of a kind is
+ * `promoted` per tenant; a replaced or rolled-back version is `retired`.
+ */
+export const models = pgTable(
+  'models',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: tenantRef(),
+    /** `retrieval`: feedback document expansion plus the learned reranker over it. */
+    kind: text('kind').notNull(),
+    version: integer('version').notNull(),
+    params: jsonb('params').notNull(),
+    /** Held-out metrics of this version and of the one it was compared with. */
+    metrics: jsonb('metrics').notNull(),
+    status: text('status').notNull(),
+    /** Labels, queries and articles it learned from, and the held-out slice. */
+    trainedOn: jsonb('trained_on').notNull(),
+    createdAt: createdAt(),
+    promotedAt: timestamp('promoted_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('models_tenant_kind_version').on(t.tenantId, t.kind, t.version), index('models_tenant_kind_status').on(t.tenantId, t.kind, t.status)],
+);

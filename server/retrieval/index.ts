@@ -2,6 +2,7 @@ import type { SuggestedArticle } from '../../lib/contract';
 import type { Database } from '../db/client';
 import { embedPendingChunks, retrieveDense } from './dense';
 import type { Embedder } from './embeddings';
+import { ModelCache, rerankWithModel, stemmedLexemes } from './learned';
 import { retrieveLexical, RRF_K, type RetrievedChunk } from './lexical';
 
 /** Candidates each retriever contributes before fusion and reranking (the paper's recall@75). */
@@ -30,6 +31,11 @@ export interface Retriever {
   /** Whether dense search takes part (an embedder is configured and the database has `vector`). */
   readonly dense: boolean;
   reranker: Reranker;
+  /**
+   * The tenants' promoted flywheel models (feedback expansion and learned reranker). Where a tenant
+   * has one it replaces `reranker`; without one retrieval is exactly as before.
+   */
+  models?: ModelCache;
   /** The top k chunks for a query: the one ranking `/v1/retrieve` and the overlay both get. */
   retrieve(tenantId: string, query: string, k: number): Promise<RetrievedChunk[]>;
   /** Embeds chunks that have none yet; a no-op without dense search. Serialized: one run at a time. */
@@ -63,8 +69,11 @@ export function createRetriever(database: Database, dense?: DenseOptions): Retri
   const retriever: Retriever = {
     dense: denseOn,
     reranker: IDENTITY_RERANKER,
+    models: new ModelCache(database),
     async retrieve(tenantId, query, k) {
       const depth = Math.max(k, CANDIDATES);
+      const learned = (await retriever.models?.get(tenantId)) ?? null;
+      const lexemes = learned && query.trim() ? stemmedLexemes(database, [query]) : undefined;
       let candidates: RetrievedChunk[];
       if (denseOn && dense) {
         const [lexical, [vector]] = await Promise.all([
@@ -76,7 +85,12 @@ export function createRetriever(database: Database, dense?: DenseOptions): Retri
       } else {
         candidates = await retrieveLexical(database, tenantId, query, depth);
       }
-      const reranked = await retriever.reranker.rerank(query, candidates);
+      // A promoted flywheel model adds the expansion field's candidates and orders all of them;
+      // its "lexical" features then describe the fused list.
+      const reranked =
+        learned && lexemes
+          ? await rerankWithModel(database, tenantId, learned, query, candidates, (await lexemes)[0] ?? [])
+          : await retriever.reranker.rerank(query, candidates);
       return reranked.slice(0, k).map((chunk, i) => ({ ...chunk, rank: i + 1 }));
     },
     indexPending(tenantId) {

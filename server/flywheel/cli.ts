@@ -1,0 +1,60 @@
+import { Presets, SingleBar } from 'cli-progress';
+import type { ModelSummary } from './models';
+import type { FlywheelResult, FlywheelStage } from './run';
+
+/**
+ * Progress of a flywheel run on stderr: one bar per stage as it advances. A run through a server
+ * reports nothing until it ends (the admin API answers once), so the bar then shows no steps.
+ */
+export class FlywheelBar {
+  private readonly bar = new SingleBar(
+    { stream: process.stderr, format: 'flywheel {stage} {bar} {value}/{total}', hideCursor: true, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5_000 },
+    Presets.shades_classic,
+  );
+  private stage: FlywheelStage | null = null;
+  private running = false;
+
+  update = (stage: FlywheelStage, done: number, total: number): void => {
+    if (!this.running) {
+      this.bar.start(total, done, { stage });
+      this.running = true;
+    } else if (stage !== this.stage) {
+      this.bar.setTotal(total);
+    }
+    this.stage = stage;
+    this.bar.update(done, { stage });
+  };
+
+  stop(): void {
+    if (this.running) this.bar.stop();
+    this.running = false;
+  }
+}
+
+const fmt = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(3));
+
+export function printFlywheelResult(result: FlywheelResult): void {
+  const t = result.trainedOn;
+  console.log(`judged queries ${t.queries} (${t.heldOutQueries} held out), labels ${t.labels}, positives ${t.positives}, articles ${t.articles}`);
+  if (result.status === 'skipped') {
+    console.log(`nothing learned: ${result.reason}`);
+    return;
+  }
+  const h = result.heldOut!;
+  const current = h.current.version === null ? 'no model' : `v${h.current.version}`;
+  for (const m of ['recall@75', 'precision@8', 'MRR@8', 'nDCG@8'] as const) console.log(`  ${m.padEnd(12)} ${current}: ${fmt(h.current[m])}  candidate: ${fmt(h.candidate[m])}`);
+  console.log(`model v${result.version} (${result.modelId}) ${result.status === 'promoted' ? 'promoted' : 'kept as a candidate: it does not beat ' + current} in ${result.seconds.toFixed(1)} s`);
+}
+
+export function printModels(models: ModelSummary[]): void {
+  if (!models.length) {
+    console.log('no model versions');
+    return;
+  }
+  for (const m of models) {
+    const held = (m.metrics as { heldOut?: { candidate?: Record<string, number> } }).heldOut?.candidate ?? {};
+    console.log(
+      `v${m.version}  ${m.status.padEnd(9)}  ${m.id}  ${m.createdAt}  held-out MRR@8 ${fmt(held['MRR@8'])} recall@75 ${fmt(held['recall@75'])}`,
+    );
+  }
+}

@@ -1,0 +1,204 @@
+import { LearnedRetrieval, FEATURES, type Candidate, type RetrievalModelParams } from '../retrieval/learned';
+
+/** One exported query with the agents' judgments: article id → grade (2 relevant or cited, 1 partly, 0 not). */
+export interface JudgedQuery {
+  qid: string;
+  query: string;
+  grades: Map<string, number>;
+}
+
+/** What training and evaluation know about a query besides its judgments. */
+export interface QueryContext {
+  /** The lexical list (chunks in rank order, as articles with the fused score). */
+  lexical: Candidate[];
+  /** The query's stemmed lexemes. */
+  lexemes: string[];
+}
+
+/** Folds of the cross-fitting that keeps a query's own label out of its expansion and prior features. */
+export const CROSS_FOLDS = 3;
+/** Share of the queries held out for the gate. */
+export const HELD_OUT_SHARE = 0.2;
+
+/** FNV-1a of a string to [0, 1): splits by the ticket's query text, so repeated tickets stay together. */
+export function unitHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 2 ** 32;
+}
+
+export function splitHeldOut(queries: JudgedQuery[], share = HELD_OUT_SHARE) {
+  const train: JudgedQuery[] = [];
+  const heldOut: JudgedQuery[] = [];
+  for (const q of queries) (unitHash(`split:${q.query.trim().toLowerCase()}`) < share ? heldOut : train).push(q);
+  return { train, heldOut };
+}
+
+/** Expansion documents and article priors from judged queries. */
+export function buildExpansion(queries: JudgedQuery[], lexemesOf: (q: JudgedQuery) => string[]): Pick<RetrievalModelParams, 'expansion' | 'priors'> {
+  const docs = new Map<string, Record<string, number>>();
+  const priors: Record<string, [number, number]> = {};
+  for (const q of queries) {
+    const lexemes = [...new Set(lexemesOf(q))];
+    for (const [articleId, grade] of q.grades) {
+      const prior = (priors[articleId] ??= [0, 0]);
+      prior[1]++;
+      if (grade < 1) continue;
+      prior[0]++;
+      const terms = docs.get(articleId) ?? {};
+      for (const l of lexemes) terms[l] = (terms[l] ?? 0) + 1;
+      docs.set(articleId, terms);
+    }
+  }
+  return { expansion: [...docs.entries()].map(([articleId, terms]) => ({ articleId, terms })), priors };
+}
+
+const ZERO_RERANKER = () => ({ weights: FEATURES.map(() => 0), bias: 0, mean: FEATURES.map(() => 0), std: FEATURES.map(() => 1) });
+
+/** The candidates a model ranks for a query: the lexical list, then expansion articles it lacks. */
+export function candidatesFor(model: LearnedRetrieval, ctx: QueryContext, titleOf: (articleId: string) => string) {
+  const expansion = model.searchExpansion(ctx.lexemes);
+  const held = new Set(ctx.lexical.map((c) => c.articleId));
+  const candidates: Candidate[] = [...ctx.lexical];
+  for (const e of expansion) if (!held.has(e.articleId)) candidates.push({ articleId: e.articleId, title: titleOf(e.articleId) });
+  return { candidates, expansion };
+}
+
+export interface TrainingStats {
+  queries: number;
+  rows: number;
+  positives: number;
+  loss: number;
+}
+
+/**
+ * Learns a retrieval model from judged queries: the expansion field and priors from all of them,
+ * the reranker from feature rows computed by cross-fitting (each query's features come from an
+ * expansion and priors built without its fold), so that the reranker learns how much an expansion
+ * match is worth for a query the expansion has not seen. Rows are the judged articles of the lexical
+ * or expansion list; grade ≥ 1 is positive.
+ */
+export function trainModel(
+  queries: JudgedQuery[],
+  contextOf: (q: JudgedQuery) => QueryContext,
+  titleOf: (articleId: string) => string,
+): { params: RetrievalModelParams; stats: TrainingStats } {
+  const x: number[][] = [];
+  const y: number[] = [];
+  const foldOf = (q: JudgedQuery) => Math.floor(unitHash(`fold:${q.query.trim().toLowerCase()}`) * CROSS_FOLDS);
+  for (let fold = 0; fold < CROSS_FOLDS; fold++) {
+    const rest = queries.filter((q) => foldOf(q) !== fold);
+    const model = new LearnedRetrieval('cross-fit', 0, { ...buildExpansion(rest, (q) => contextOf(q).lexemes), reranker: ZERO_RERANKER() });
+    for (const q of queries) {
+      if (foldOf(q) !== fold) continue;
+      const ctx = contextOf(q);
+      const { candidates, expansion } = candidatesFor(model, ctx, titleOf);
+      const feats = model.features(q.query, candidates, expansion);
+      const seen = new Set<string>();
+      candidates.forEach((c, i) => {
+        const grade = q.grades.get(c.articleId);
+        if (grade === undefined || seen.has(c.articleId)) return;
+        seen.add(c.articleId);
+        x.push(feats[i]!);
+        y.push(grade >= 1 ? 1 : 0);
+      });
+    }
+  }
+  const { reranker, loss } = fitLogistic(x, y);
+  return {
+    params: { ...buildExpansion(queries, (q) => contextOf(q).lexemes), reranker },
+    stats: { queries: queries.length, rows: x.length, positives: y.filter(Boolean).length, loss },
+  };
+}
+
+/** L2-regularised logistic regression on standardised features, full-batch gradient descent. */
+export function fitLogistic(x: number[][], y: number[], options = { epochs: 400, rate: 0.5, l2: 1e-3 }) {
+  const d = FEATURES.length;
+  const n = x.length;
+  const mean = Array<number>(d).fill(0);
+  const std = Array<number>(d).fill(0);
+  for (const row of x) for (let j = 0; j < d; j++) mean[j]! += row[j]! / Math.max(1, n);
+  for (const row of x) for (let j = 0; j < d; j++) std[j]! += (row[j]! - mean[j]!) ** 2 / Math.max(1, n);
+  // A feature constant in the training rows (to rounding) gets no weight, not a huge one.
+  const constant = std.map((v) => v < 1e-12);
+  for (let j = 0; j < d; j++) std[j] = constant[j] ? 1 : Math.sqrt(std[j]!);
+  const z = x.map((row) => row.map((v, j) => (v - mean[j]!) / std[j]!));
+  const w = Array<number>(d).fill(0);
+  let b = 0;
+  let loss = 0;
+  for (let epoch = 0; epoch < options.epochs && n; epoch++) {
+    const gw = Array<number>(d).fill(0);
+    let gb = 0;
+    loss = 0;
+    for (let i = 0; i < n; i++) {
+      let s = b;
+      for (let j = 0; j < d; j++) s += w[j]! * z[i]![j]!;
+      const p = 1 / (1 + Math.exp(-s));
+      loss -= y[i] ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12);
+      const g = p - y[i]!;
+      gb += g;
+      for (let j = 0; j < d; j++) gw[j]! += g * z[i]![j]!;
+    }
+    b -= (options.rate * gb) / n;
+    for (let j = 0; j < d; j++) if (!constant[j]) w[j]! -= options.rate * (gw[j]! / n + options.l2 * w[j]!);
+  }
+  return { reranker: { weights: w, bias: b, mean, std }, loss: n ? loss / n : 0 };
+}
+
+export interface HeldOutMetrics {
+  queries: number;
+  'recall@75': number;
+  'precision@8': number;
+  'MRR@8': number;
+  'nDCG@8': number;
+}
+
+/** Binary-relevance metrics of ranked article lists against the judged positives (grade ≥ 1). */
+export function heldOutMetrics(queries: JudgedQuery[], rankOf: (q: JudgedQuery) => string[]): HeldOutMetrics {
+  const sums = { 'recall@75': 0, 'precision@8': 0, 'MRR@8': 0, 'nDCG@8': 0 };
+  let counted = 0;
+  for (const q of queries) {
+    const relevant = new Set([...q.grades].filter(([, g]) => g >= 1).map(([id]) => id));
+    if (!relevant.size) continue;
+    counted++;
+    const ranked = [...new Set(rankOf(q))];
+    const hits = (k: number) => ranked.slice(0, k).filter((id) => relevant.has(id)).length;
+    const first = ranked.findIndex((id) => relevant.has(id));
+    let dcg = 0;
+    let idcg = 0;
+    ranked.slice(0, 8).forEach((id, i) => {
+      if (relevant.has(id)) dcg += 1 / Math.log2(i + 2);
+    });
+    for (let i = 0; i < Math.min(8, relevant.size); i++) idcg += 1 / Math.log2(i + 2);
+    sums['recall@75'] += hits(75) / relevant.size;
+    sums['precision@8'] += hits(8) / 8;
+    sums['MRR@8'] += first >= 0 && first < 8 ? 1 / (first + 1) : 0;
+    sums['nDCG@8'] += dcg / idcg;
+  }
+  const mean = (v: number) => (counted ? v / counted : 0);
+  return {
+    queries: counted,
+    'recall@75': mean(sums['recall@75']),
+    'precision@8': mean(sums['precision@8']),
+    'MRR@8': mean(sums['MRR@8']),
+    'nDCG@8': mean(sums['nDCG@8']),
+  };
+}
+
+/** The article ranking a model gives a query (or the lexical list's, without a model). */
+export function rankArticles(model: LearnedRetrieval | null, q: JudgedQuery, ctx: QueryContext, titleOf: (id: string) => string): string[] {
+  if (!model) return ctx.lexical.map((c) => c.articleId);
+  const { candidates, expansion } = candidatesFor(model, ctx, titleOf);
+  return model.rank(q.query, candidates, expansion).map((c) => c.articleId);
+}
+
+/** Largest recall@75 drop a candidate may have and still be promoted for a better MRR@8. */
+export const RECALL_TOLERANCE = 0.005;
+
+/** The gate: a better MRR@8 without giving up recall@75. */
+export function beats(candidate: HeldOutMetrics, current: HeldOutMetrics): boolean {
+  return candidate['MRR@8'] > current['MRR@8'] && candidate['recall@75'] >= current['recall@75'] - RECALL_TOLERANCE;
+}

@@ -1,0 +1,92 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { models } from '../db/schema';
+import type { ModelCache } from '../retrieval/learned';
+
+export const RETRIEVAL_KIND = 'retrieval';
+export type ModelStatus = 'candidate' | 'promoted' | 'retired';
+
+export interface ModelSummary {
+  id: string;
+  kind: string;
+  version: number;
+  status: ModelStatus;
+  metrics: unknown;
+  trainedOn: unknown;
+  createdAt: string;
+  promotedAt: string | null;
+}
+
+/** A tenant's model versions, newest first (without their parameters). */
+export async function listModels(database: Database, tenantId: string, kind = RETRIEVAL_KIND): Promise<ModelSummary[]> {
+  const rows = await database.db
+    .select({
+      id: models.id,
+      kind: models.kind,
+      version: models.version,
+      status: models.status,
+      metrics: models.metrics,
+      trainedOn: models.trainedOn,
+      createdAt: models.createdAt,
+      promotedAt: models.promotedAt,
+    })
+    .from(models)
+    .where(and(eq(models.tenantId, tenantId), eq(models.kind, kind)))
+    .orderBy(desc(models.version));
+  return rows.map((r) => ({
+    ...r,
+    status: r.status as ModelStatus,
+    createdAt: r.createdAt.toISOString(),
+    promotedAt: r.promotedAt?.toISOString() ?? null,
+  }));
+}
+
+export async function nextVersion(database: Database, tenantId: string, kind = RETRIEVAL_KIND): Promise<number> {
+  const [row] = await database.db
+    .select({ v: sql<number>`coalesce(max(${models.version}), 0)::int` })
+    .from(models)
+    .where(and(eq(models.tenantId, tenantId), eq(models.kind, kind)));
+  return (row?.v ?? 0) + 1;
+}
+
+/**
+ * Makes `id` the tenant's promoted version of its kind; the one promoted before is retired. In one
+ * transaction, so retrieval never sees two promoted versions or none in between.
+ */
+export async function promoteModel(database: Database, tenantId: string, id: string, cache?: ModelCache): Promise<ModelSummary> {
+  await database.db.transaction(async (tx) => {
+    const [target] = await tx.select({ kind: models.kind }).from(models).where(and(eq(models.tenantId, tenantId), eq(models.id, id)));
+    if (!target) throw new ModelInputError(`model: no model ${id} in this tenant`);
+    await tx
+      .update(models)
+      .set({ status: 'retired' })
+      .where(and(eq(models.tenantId, tenantId), eq(models.kind, target.kind), eq(models.status, 'promoted')));
+    await tx.update(models).set({ status: 'promoted', promotedAt: new Date() }).where(eq(models.id, id));
+  });
+  cache?.invalidate(tenantId);
+  return (await listModels(database, tenantId)).find((m) => m.id === id)!;
+}
+
+/**
+ * Retires the promoted version and promotes the one promoted before it (the latest retired version
+ * that had been promoted); with none, retrieval goes back to no learned model.
+ */
+export async function rollbackModel(database: Database, tenantId: string, cache?: ModelCache, kind = RETRIEVAL_KIND): Promise<ModelSummary | null> {
+  const all = await listModels(database, tenantId, kind);
+  const current = all.find((m) => m.status === 'promoted');
+  if (!current) throw new ModelInputError('model: nothing is promoted, so there is nothing to roll back');
+  const previous = all
+    .filter((m) => m.status === 'retired' && m.promotedAt && m.version < current.version)
+    .sort((a, b) => b.version - a.version)[0];
+  if (previous) return promoteModel(database, tenantId, previous.id, cache);
+  await retire(database, current.id);
+  cache?.invalidate(tenantId);
+  return null;
+}
+
+async function retire(database: Database, id: string) {
+  await database.db.update(models).set({ status: 'retired' }).where(eq(models.id, id));
+}
+
+/** A bad model id or an impossible rollback: a 400/404, not a crash. */
+export class ModelInputError extends Error {}

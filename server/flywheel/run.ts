@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/client';
+import { models } from '../db/schema';
+import { retrievalLines } from '../exports/retrieval';
+import { PAGE_SIZE } from '../exports/scope';
+import { CANDIDATES } from '../retrieval';
+import { LearnedRetrieval, stemmedLexemes, type Candidate, type ModelCache, type RetrievalModelParams } from '../retrieval/learned';
+import { retrieveLexical } from '../retrieval/lexical';
+import { beats, heldOutMetrics, rankArticles, splitHeldOut, trainModel, type HeldOutMetrics, type JudgedQuery, type QueryContext } from './learn';
+import { nextVersion, promoteModel, RETRIEVAL_KIND } from './models';
+
+/** Called as each stage advances: `done` of `total` steps of that stage. */
+export type FlywheelProgress = (stage: FlywheelStage, done: number, total: number) => void;
+export type FlywheelStage = 'export' | 'retrieve' | 'learn' | 'evaluate' | 'gate';
+
+export interface FlywheelResult {
+  modelId: string | null;
+  version: number | null;
+  status: 'promoted' | 'candidate' | 'skipped';
+  /** Why nothing was learned, when status is skipped. */
+  reason?: string;
+  heldOut: {
+    candidate: HeldOutMetrics;
+    /** The version promoted before the run, or `null` for retrieval without a model. */
+    current: HeldOutMetrics & { version: number | null };
+  } | null;
+  trainedOn: { queries: number; labels: number; positives: number; articles: number; heldOutQueries: number };
+  seconds: number;
+}
+
+/** Fewest judged queries worth learning from. */
+export const MIN_QUERIES = 20;
+
+/**
+ * One turn of the flywheel for a tenant: export the judged queries (the `retrieval` dataset: each
+ * suggestion's query with the agents' labels and adopted citations), learn an expansion field and a
+ * reranker, evaluate it on a held-out slice of the queries (split by ticket text; never trained on)
+ * against the version promoted now, and promote it only if it beats that version (`beats`). A version
+ * that passes is then refit on all judged queries before it is stored; its metrics are the held-out
+ * ones of the fit without the slice.
+ */
+export async function runFlywheel(
+  database: Database,
+  tenantId: string,
+  options: { onProgress?: FlywheelProgress; cache?: ModelCache } = {},
+): Promise<FlywheelResult> {
+  const started = performance.now();
+  const progress = options.onProgress ?? (() => {});
+
+  // Export.
+  progress('export', 0, 1);
+  // Fresh planner statistics first: PGlite never auto-analyzes, and without them the export's
+  // per-event "not superseded" checks were planned as scans (minutes for a few thousand tickets).
+  await database.query('analyze events');
+  await database.query('analyze suggestions');
+  const scope = { tenantId, time: 'received' as const, pageSize: PAGE_SIZE };
+  const texts = new Map<string, string>();
+  for await (const chunk of retrievalLines(database, scope, 'queries-jsonl')) {
+    for (const line of chunk.split('\n')) if (line) {
+      const { _id, text } = JSON.parse(line) as { _id: string; text: string };
+      texts.set(_id, text);
+    }
+  }
+  const grades = new Map<string, Map<string, number>>();
+  let labels = 0;
+  for await (const chunk of retrievalLines(database, scope, 'qrels')) {
+    for (const line of chunk.split('\n')) if (line) {
+      const [qid, , docid, rel] = line.split(' ');
+      const byArticle = grades.get(qid!) ?? new Map<string, number>();
+      byArticle.set(decodeURIComponent(docid!), Number(rel));
+      grades.set(qid!, byArticle);
+      labels++;
+    }
+  }
+  const queries: JudgedQuery[] = [...grades].flatMap(([qid, g]) => (texts.get(qid)?.trim() ? [{ qid, query: texts.get(qid)!, grades: g }] : []));
+  progress('export', 1, 1);
+  const positives = queries.reduce((n, q) => n + [...q.grades.values()].filter((g) => g >= 1).length, 0);
+  const articles = new Set(queries.flatMap((q) => [...q.grades.keys()])).size;
+  const { train, heldOut } = splitHeldOut(queries);
+  const trainedOn = { queries: queries.length, labels, positives, articles, heldOutQueries: heldOut.length };
+  const skipped = (reason: string): FlywheelResult => ({
+    modelId: null,
+    version: null,
+    status: 'skipped',
+    reason,
+    heldOut: null,
+    trainedOn,
+    seconds: (performance.now() - started) / 1000,
+  });
+  if (queries.length < MIN_QUERIES || !heldOut.length || !positives) return skipped(`too few judged queries (${queries.length}, at least ${MIN_QUERIES} with positives)`);
+
+  // Retrieve: each judged query's lexical list and lexemes, as retrieval sees them now.
+  const contexts = new Map<string, QueryContext>();
+  const titles = new Map(
+    (await database.query<{ id: string; title: string }>(`select external_id as id, title from kb_articles where tenant_id = $1`, [tenantId])).map((r) => [r.id, r.title]),
+  );
+  const titleOf = (id: string) => titles.get(id) ?? '';
+  for (let i = 0; i < queries.length; i += 100) {
+    const batch = queries.slice(i, i + 100);
+    const lexemes = await stemmedLexemes(database, batch.map((q) => q.query));
+    for (const [j, q] of batch.entries()) {
+      const lexical: Candidate[] = (await retrieveLexical(database, tenantId, q.query, CANDIDATES)).map((c, r) => ({
+        articleId: c.articleId,
+        title: c.title,
+        lexicalRank: r + 1,
+        lexicalScore: c.score,
+      }));
+      contexts.set(q.qid, { lexical, lexemes: lexemes[j] ?? [] });
+      progress('retrieve', i + j + 1, queries.length);
+    }
+  }
+  const contextOf = (q: JudgedQuery) => contexts.get(q.qid)!;
+
+  // Learn on the training slice, evaluate on the held-out one against what is promoted now.
+  progress('learn', 0, 2);
+  const fit = trainModel(train, contextOf, titleOf);
+  progress('learn', 1, 2);
+  progress('evaluate', 0, 2);
+  const candidateModel = new LearnedRetrieval('candidate', 0, fit.params);
+  const candidate = heldOutMetrics(heldOut, (q) => rankArticles(candidateModel, q, contextOf(q), titleOf));
+  progress('evaluate', 1, 2);
+  const [promoted] = await database.query<{ id: string; version: number; params: RetrievalModelParams }>(
+    `select id::text as id, version, params from models where tenant_id = $1 and kind = $2 and status = 'promoted' limit 1`,
+    [tenantId, RETRIEVAL_KIND],
+  );
+  const currentModel = promoted ? new LearnedRetrieval(promoted.id, promoted.version, promoted.params) : null;
+  const current = { ...heldOutMetrics(heldOut, (q) => rankArticles(currentModel, q, contextOf(q), titleOf)), version: promoted?.version ?? null };
+  progress('evaluate', 2, 2);
+
+  // Gate, refit on everything, store.
+  const passes = beats(candidate, current);
+  const final = trainModel(queries, contextOf, titleOf);
+  progress('learn', 2, 2);
+  const id = randomUUID();
+  const version = await nextVersion(database, tenantId);
+  await database.db.insert(models).values({
+    id,
+    tenantId,
+    kind: RETRIEVAL_KIND,
+    version,
+    params: final.params,
+    metrics: { heldOut: { candidate, current }, gate: passes ? 'passed' : 'failed', training: final.stats, trainingWithoutHeldOut: fit.stats },
+    status: 'candidate',
+    trainedOn,
+  });
+  if (passes) await promoteModel(database, tenantId, id, options.cache);
+  progress('gate', 1, 1);
+  return { modelId: id, version, status: passes ? 'promoted' : 'candidate', heldOut: { candidate, current }, trainedOn, seconds: (performance.now() - started) / 1000 };
+}
