@@ -23,6 +23,7 @@ import { Bm25Reference } from './lib/bm25';
 import { FEEDBACKQA_DOMAINS, loadFeedbackQa, type LabelledQuery } from './lib/data';
 import { loadTenant, post, startBenchServer, type BenchServer } from './lib/harness';
 import { dedupe, meanMetrics, rankingMetrics, type RankingMetrics } from './lib/metrics';
+import { seededRandom } from './lib/random';
 
 const RESULTS = join(PROJECT_ROOT, 'bench', 'results');
 const kind = process.env.BENCH_DB === 'postgres' ? 'postgres' : 'pglite';
@@ -35,17 +36,6 @@ const DOMAINS = (process.env.BENCH_DOMAINS?.split(',') ?? FEEDBACKQA_DOMAINS) as
 const SUFFIX = process.env.BENCH_RESULT_SUFFIX ?? '';
 const METRICS = ['recall@20', 'recall@75', 'MRR@8', 'nDCG@8'] as const;
 
-/** mulberry32: a small seeded generator, so a run's noise is reproducible. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function evaluate(server: BenchServer, token: string, queries: LabelledQuery[]): Promise<RankingMetrics[]> {
   const out: RankingMetrics[] = [];
@@ -126,7 +116,7 @@ async function main() {
         const reference = new Bm25Reference(valid.articles);
         const refMetrics = valid.queries.map((q) => rankingMetrics(reference.search(q.query, 75), q.gold));
         const before = await evaluate(server, token, valid.queries);
-        const rand = random(SEED + Math.round(noise * 1000) + domain.length);
+        const rand = seededRandom(SEED + Math.round(noise * 1000) + domain.length);
         const annotation = await annotate(server, token, train.queries, noise, rand);
         const rssBefore = process.memoryUsage().rss;
         let peakRss = rssBefore;

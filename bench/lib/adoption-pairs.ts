@@ -11,6 +11,7 @@
  * comes from one seeded generator, so a seed always gives the same pairs.
  */
 import type { AdoptionOutcome } from '../../lib/contract';
+import { seededRandom } from './random';
 
 export const ADOPTION_CLASSES = ['verbatim', 'edited', 'partial', 'not_used'] as const satisfies readonly AdoptionOutcome[];
 export type AdoptionClass = (typeof ADOPTION_CLASSES)[number];
@@ -35,17 +36,6 @@ export interface AdoptionPair {
   how: Record<string, string | number>;
 }
 
-/** mulberry32: small, fast, good enough for sampling; deterministic for a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const words = (text: string): string[] => text.split(/\s+/).filter(Boolean);
 
@@ -219,3 +209,4 @@ export class PairGenerator {
     return pairs;
   }
 }
+
