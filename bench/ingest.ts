@@ -3,7 +3,7 @@
  * `COPY` of the same rows into a table with the same indexes, in the same run, on PostgreSQL; and
  * the HTTP figure on PGlite. Writes bench/results/ingest.{json,md}.
  *
- *   npm run bench:ingest        (BENCH_EVENTS=20000)
+ *   npm run bench:ingest        (BENCH_EVENTS=60000)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { sampleEvent } from '../tests/support/events';
 import { post, startBenchServer } from './lib/harness';
 
 const RESULTS = join(PROJECT_ROOT, 'bench', 'results');
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 60_000);
 const SUGGESTION_ID = '0195f1a2-0000-4000-8000-0000000000aa';
 /** Clients sending at once: one agent's outbox sends batches one by one; a server serves many agents. */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);

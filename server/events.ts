@@ -71,36 +71,23 @@ export async function ingestEvents(database: Database, caller: Caller, batch: un
 }
 
 /**
- * One statement for the whole batch, with one array parameter per column (`unnest`) rather than
- * one parameter per value: PostgreSQL parses and plans it once however many events there are,
- * which keeps ingest close to COPY speed. Returns the ids actually inserted (a duplicate id, stored
- * before or earlier in the batch, is skipped: the first copy wins).
+ * One statement for the whole batch with the events as a single JSON array parameter, its columns
+ * read out in SQL: PostgreSQL parses and plans it once however many events there are, and the
+ * text goes over the wire as it is (a `text[]` parameter would escape every quote of every
+ * payload twice, once by the driver and once by the server). Returns the ids actually inserted (a
+ * duplicate id, stored before or earlier in the batch, is skipped: the first copy wins).
  */
 async function insertRows(database: Database, caller: Caller, rows: (typeof events.$inferInsert)[]): Promise<{ id: string }[]> {
-  const column = <T>(pick: (row: (typeof events.$inferInsert)) => T) => rows.map(pick);
   return database.query<{ id: string }>(
     `insert into events (id, tenant_id, team_id, agent_id, type, helpdesk, ticket_id, suggestion_id,
                          experiment_key, experiment_arm, payload, client_created_at)
-     select u.id, $1::uuid, $2::uuid, $3::uuid, u.type, u.helpdesk, u.ticket_id, u.suggestion_id,
-            u.experiment_key, u.experiment_arm, u.payload::jsonb, u.client_created_at
-       from unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
-            with ordinality as u(id, type, helpdesk, ticket_id, suggestion_id, experiment_key, experiment_arm, payload, client_created_at, position)
+     select (e->>'id')::uuid, $1::uuid, $2::uuid, $3::uuid, e->>'type', e->>'helpdesk', e->>'ticketId',
+            (e->>'suggestionId')::uuid, e->'experiment'->>'key', e->'experiment'->>'arm', e,
+            (e->>'createdAt')::timestamptz
+       from jsonb_array_elements($4::jsonb) with ordinality as u(e, position)
       order by u.position
      on conflict (id) do nothing
      returning id`,
-    [
-      caller.tenantId,
-      caller.teamId,
-      caller.agentId,
-      column((r) => r.id),
-      column((r) => r.type),
-      column((r) => r.helpdesk),
-      column((r) => r.ticketId),
-      column((r) => r.suggestionId),
-      column((r) => r.experimentKey ?? null),
-      column((r) => r.experimentArm ?? null),
-      column((r) => JSON.stringify(r.payload)),
-      column((r) => (r.clientCreatedAt as Date).toISOString()),
-    ],
+    [caller.tenantId, caller.teamId, caller.agentId, JSON.stringify(rows.map((r) => r.payload))],
   );
 }

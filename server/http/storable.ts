@@ -19,11 +19,27 @@ export function unstorableReason(text: string): string | null {
 }
 
 /**
+ * JSON.stringify writes U+0000 and unpaired surrogates, and only those among what we refuse, as
+ * `\u0000` and `\udxxx` escapes (paired surrogates stay raw), so one pass over the serialized
+ * value rules out nearly every request before the walk below, which allocates a path per node. A
+ * match can be a false alarm (an escaped backslash followed by `u0000`); the walk then decides.
+ */
+const ESCAPED_UNSTORABLE = /\\u0000|\\ud[89a-f]/i;
+function mayHoldUnstorableText(value: unknown): boolean {
+  try {
+    return ESCAPED_UNSTORABLE.test(JSON.stringify(value) ?? '');
+  } catch {
+    return true; // not serializable (a cycle, a BigInt): let the walk look at it
+  }
+}
+
+/**
  * The first string (or object key) in a parsed value that cannot be stored, as `path: reason` in the
  * same form as zod errors (`events[3].finalText: …`), or null when everything can be stored.
  * `prefix` is prepended to the path; an empty path names the value itself as `body`.
  */
 export function findUnstorableText(value: unknown, prefix: (string | number)[] = []): string | null {
+  if (!mayHoldUnstorableText(value)) return null;
   const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: prefix }];
   while (stack.length) {
     const { value: current, path } = stack.pop()!;
