@@ -9,3 +9,4 @@ export * from './selectors';
 export * from './vocabulary';
 export * from './bridge';
 export * from './exports';
+export * from './experiments';
