@@ -15,10 +15,13 @@ import { discardQuarantined, listQuarantine, retryQuarantined } from '../lib/out
 import { enqueueWithRoom, writeWithRoom } from '../lib/outbox/storage';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { rationaleDone, rememberRationale } from '../lib/outbox/ticket-memory';
+import { createAssignmentPoller } from '../lib/experiment-assignment';
 import { fetchSelectorOverrides, reportSelectorMiss } from '../lib/selector-overrides';
 import { annotationKindOf, hostAllowed, readEffectiveSettings, settleManagedPolicy, type EffectiveSettings } from '../lib/settings';
 
 const SYNC_ALARM = 'loopdesk-sync';
+/** Wakes a stopped worker to ask for experiment changes (Chrome's shortest alarm period is 30 s). */
+const ASSIGNMENT_ALARM = 'loopdesk-assignment';
 /** Writes arriving close together go out in one batch. */
 const SYNC_DEBOUNCE_MS = 500;
 
@@ -172,15 +175,27 @@ export default defineBackground(() => {
     });
   });
 
+  // Experiment changes reach open tickets through the assignment item the content scripts watch.
+  const assignments = createAssignmentPoller(currentTarget);
+  void policySettled.then(() => assignments.poll());
+
   browser.alarms.create(SYNC_ALARM, { periodInMinutes: 1 });
+  browser.alarms.create(ASSIGNMENT_ALARM, { periodInMinutes: 0.5 });
   browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === SYNC_ALARM) void engine.sync();
+    if (alarm.name === ASSIGNMENT_ALARM) void assignments.poll();
+  });
+  // Caches an older build kept under keys it no longer reads.
+  browser.runtime.onInstalled.addListener(() => {
+    void browser.storage.local.remove(['selectorOverrides:zendesk', 'selectorOverrides:freshdesk', 'selectorOverrides:helpscout']);
   });
   self.addEventListener('online', () => void engine.sync());
   // Whatever an earlier worker left queued goes out as soon as this one starts (once any policy
   // a fresh install is waiting for is in place); a policy change may bring a server or token.
   void policySettled.then(() => engine.sync());
-  browser.storage.onChanged.addListener((_changes, area) => {
+  browser.storage.onChanged.addListener((changes, area) => {
     if (area === 'managed') scheduleSync();
+    // A new server or token (the agent's options or the policy) has its own experiments.
+    if (area === 'managed' || (area === 'local' && 'settings' in changes)) void assignments.poll();
   });
 });

@@ -1,16 +1,13 @@
 import { storage } from 'wxt/utils/storage';
 import { SelectorOverridesResponse, type Helpdesk, type SelectorMissReport, type SelectorOverrides } from './contract';
+import { conditionalGet, type Cached } from './conditional-get';
 import type { SyncTarget } from './outbox/sync';
 
 const FETCH_TIMEOUT_MS = 3_000;
 
-interface CachedOverrides {
-  etag: string | null;
-  selectors: SelectorOverrides;
-}
-
 /** The last overrides the server sent per helpdesk, so a page load while offline still has them. */
-const cacheItem = (helpdesk: Helpdesk) => storage.defineItem<CachedOverrides | null>(`local:selectorOverrides:${helpdesk}`, { fallback: null });
+const cacheItem = (helpdesk: Helpdesk) =>
+  storage.defineItem<Cached<SelectorOverridesResponse> | null>(`local:selectorOverrides:v2:${helpdesk}`, { fallback: null });
 
 /**
  * The tenant's selector overrides for a helpdesk. Asked on every page load with the last ETag, so an
@@ -18,22 +15,8 @@ const cacheItem = (helpdesk: Helpdesk) => storage.defineItem<CachedOverrides | n
  * background worker calls this.
  */
 export async function fetchSelectorOverrides(target: SyncTarget | null, helpdesk: Helpdesk): Promise<SelectorOverrides> {
-  const item = cacheItem(helpdesk);
-  const cached = await item.getValue();
-  if (!target) return cached?.selectors ?? {};
-  try {
-    const response = await fetch(new URL(`/v1/helpdesks/${helpdesk}/selectors`, target.serverUrl), {
-      headers: { authorization: `Bearer ${target.token}`, ...(cached?.etag ? { 'if-none-match': cached.etag } : {}) },
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-    });
-    if (response.status === 304 && cached) return cached.selectors;
-    if (!response.ok) return cached?.selectors ?? {};
-    const { selectors } = SelectorOverridesResponse.parse(await response.json());
-    await item.setValue({ etag: response.headers.get('etag'), selectors });
-    return selectors;
-  } catch {
-    return cached?.selectors ?? {};
-  }
+  const { value } = await conditionalGet(target, `/v1/helpdesks/${helpdesk}/selectors`, SelectorOverridesResponse, cacheItem(helpdesk));
+  return value?.selectors ?? {};
 }
 
 /** One report per hook and page kind an hour is enough to see a breakage; more is noise. */

@@ -99,6 +99,9 @@ export default defineContentScript({
     ui.mount();
 
     // Helpdesks are single-page apps: follow in-app navigation and panes rendering late.
+    // The agent's typing changes only the composer; re-reading the ticket for that is wasted work on
+    // every keystroke, so mutations all inside the composer found last time are ignored.
+    let typingIn: Element | null = null;
     let scheduled: number | undefined;
     const scheduleRefresh = () => {
       if (scheduled) return;
@@ -108,9 +111,6 @@ export default defineContentScript({
         typingIn = adapter.composer();
       }, REFRESH_THROTTLE_MS);
     };
-    // The agent's typing changes only the composer; re-reading the ticket for that is wasted work on
-    // every keystroke, so mutations all inside the composer found last time are ignored.
-    let typingIn: Element | null = null;
     const observer = new MutationObserver((records) => {
       const composer = typingIn;
       if (composer?.isConnected && records.every((r) => composer.contains(r.target))) return;

@@ -40,3 +40,9 @@ export const REDACTION_LEVELS = ['off', 'standard', 'strict'] as const;
  * Disconnecting from the content script's side cancels the request.
  */
 export const SUGGEST_PORT = 'loopdesk:suggest';
+
+/**
+ * Where the background keeps the agent's experiment assignment in `storage.local`; content scripts
+ * watch the key to apply an experiment change to an open ticket.
+ */
+export const EXPERIMENT_ASSIGNMENT_KEY = 'experimentAssignment';

@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
 import { classifyAdoption, compareReply, DEFAULT_ADOPTION_THRESHOLDS } from '../adoption/similarity';
+import { EXPERIMENT_ASSIGNMENT_KEY } from '../contract/vocabulary';
 import type {
   AnnotationKind,
   TicketContextInput,
@@ -94,7 +95,18 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
   // The agent's options or the organization's policy changed.
   browser.storage.onChanged.addListener((changes, area) => {
     if (area === 'managed' || (area === 'local' && 'settings' in changes)) void loadConfig();
+    // A lead changed an experiment (say, pairwise to single): the open ticket shows the new
+    // arrangement at once, unless the agent already worked with what is shown.
+    if (area === 'local' && EXPERIMENT_ASSIGNMENT_KEY in changes) reloadUntouchedTicket();
   });
+
+  /** Asks again for the active ticket's suggestions when nothing shown has been used or rated. */
+  function reloadUntouchedTicket() {
+    const t = active();
+    if (!t || t.status === 'loading' || t.status === 'streaming') return;
+    const touched = t.used || t.copied.length || t.lastSent || t.preference || Object.keys(t.relevance).length || t.missingReported;
+    if (!touched) startTicket(t.ticketId);
+  }
 
   /** Queues an event through the background; true once it is safely in the outbox. */
   function record(event: AnnotationEvent, holdMs?: number): Promise<boolean> {
