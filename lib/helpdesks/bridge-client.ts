@@ -1,8 +1,9 @@
 import {
   BRIDGE_REQUEST_EVENT,
   BRIDGE_RESPONSE_EVENT,
-  BridgeResponse,
+  checkBridgeResponse,
   type BridgeRequest,
+  type BridgeResponse,
 } from '../contract/bridge';
 
 /**
@@ -13,8 +14,8 @@ import {
 export function callBridge(element: Element, request: BridgeRequest): BridgeResponse {
   let response: BridgeResponse = { ok: false, error: 'the page bridge did not answer' };
   const onResponse = (event: Event) => {
-    const parsed = BridgeResponse.safeParse(safeJson(String((event as CustomEvent).detail)));
-    response = parsed.success ? parsed.data : { ok: false, error: 'malformed bridge response' };
+    const checked = checkBridgeResponse(safeJson(String((event as CustomEvent).detail)));
+    response = checked.ok ? checked.value : { ok: false, error: `malformed bridge response (${checked.error})` };
   };
   element.addEventListener(BRIDGE_RESPONSE_EVENT, onResponse);
   try {

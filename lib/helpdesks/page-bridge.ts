@@ -9,7 +9,8 @@
 import {
   BRIDGE_REQUEST_EVENT,
   BRIDGE_RESPONSE_EVENT,
-  BridgeRequest,
+  checkBridgeRequest,
+  type BridgeRequest,
   type BridgeResponse,
 } from '../contract/bridge';
 import { plainTextToHtml } from './text';
@@ -161,7 +162,8 @@ export function installPageBridge(doc: Document = document): void {
       if (!target) return;
       let response: BridgeResponse;
       try {
-        response = runBridgeRequest(target, BridgeRequest.parse(JSON.parse(String((event as CustomEvent).detail))));
+        const request = checkBridgeRequest(JSON.parse(String((event as CustomEvent).detail)));
+        response = request.ok ? runBridgeRequest(target, request.value) : { ok: false, error: `bad bridge request: ${request.error}` };
       } catch (err) {
         response = { ok: false, error: `bad bridge request: ${(err as Error).message}` };
       }

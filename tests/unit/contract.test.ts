@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AnnotationEvent, describeIssues, EVENT_TYPES, EventBatchRequest, RetrieveRequest, TicketContext } from '../../lib/contract';
+import { AnnotationEvent, BRIDGE_MAX_TEXT, checkBridgeRequest, checkBridgeResponse, describeIssues, EVENT_TYPES, EventBatchRequest, RetrieveRequest, TicketContext } from '../../lib/contract';
 import { sampleEvent } from '../support/events';
 
 const SUGGESTION = '0195f1a2-0000-4000-8000-000000000000';
@@ -43,5 +43,24 @@ describe('request contract', () => {
 
   it('fills defaults into a minimal ticket context', () => {
     expect(TicketContext.parse({ helpdesk: 'zendesk', ticketId: '1' })).toEqual({ helpdesk: 'zendesk', ticketId: '1', subject: '', messages: [], tags: [] });
+  });
+});
+
+describe('page bridge messages', () => {
+  it('accepts the three requests and nothing else, naming what is wrong', () => {
+    expect(checkBridgeRequest({ op: 'getData' })).toEqual({ ok: true, value: { op: 'getData' } });
+    expect(checkBridgeRequest({ op: 'setData', text: 'Hi', extra: 1 })).toEqual({ ok: true, value: { op: 'setData', text: 'Hi' } });
+    expect(checkBridgeRequest({ op: 'insertText' })).toEqual({ ok: false, error: 'text: expected a string' });
+    expect(checkBridgeRequest({ op: 'insertText', text: 'x'.repeat(BRIDGE_MAX_TEXT + 1) }).ok).toBe(false);
+    expect(checkBridgeRequest({ op: 'eval', text: 'alert(1)' })).toMatchObject({ ok: false, error: expect.stringContaining('op:') });
+    expect(checkBridgeRequest(null).ok).toBe(false);
+    expect(checkBridgeRequest(['getData']).ok).toBe(false);
+  });
+
+  it('accepts only well-formed answers from the main world', () => {
+    expect(checkBridgeResponse({ ok: true, data: '<p>x</p>' })).toEqual({ ok: true, value: { ok: true, data: '<p>x</p>' } });
+    expect(checkBridgeResponse({ ok: false, error: 'no editor' })).toEqual({ ok: true, value: { ok: false, error: 'no editor' } });
+    expect(checkBridgeResponse({ ok: true, data: 3 }).ok).toBe(false);
+    expect(checkBridgeResponse({ ok: 'yes' }).ok).toBe(false);
   });
 });
