@@ -144,6 +144,29 @@ export function annotationKindOf(eventType: string): AnnotationKind | null {
   }
 }
 
+/** The managed storage last read, for the moments after a browser start when reading it stalls. */
+const lastManagedItem = storage.defineItem<Record<string, unknown> | null>('local:lastManagedPolicy', { fallback: null });
+
+/**
+ * How long a read of managed storage may take before the last one read stands in. Chromium answers
+ * the first read after a browser start only once its policy service is up, 2–3 s later here; an
+ * agent's helpdesk tab restored with the browser would wait that long for its first suggestion.
+ * Policy reaches a running browser on Chrome's own schedule (minutes to hours), so the last policy
+ * for those seconds is within what policy already promises. A new install has none and waits.
+ */
+const MANAGED_READ_PATIENCE_MS = 200;
+
+async function readManagedArea(area: NonNullable<typeof browser.storage.managed>) {
+  try {
+    const raw = ((await area.get()) ?? {}) as Record<string, unknown>;
+    const last = await lastManagedItem.getValue();
+    if (JSON.stringify(last) !== JSON.stringify(raw)) await lastManagedItem.setValue(raw);
+    return { available: true, raw };
+  } catch {
+    return { available: false, raw: {} };
+  }
+}
+
 /**
  * The raw managed storage. `available` is false where the browser has none for this extension
  * (Firefox answers with an error when no policy names the add-on).
@@ -151,11 +174,13 @@ export function annotationKindOf(eventType: string): AnnotationKind | null {
 export async function readManagedStorage(): Promise<{ available: boolean; raw: Record<string, unknown> }> {
   const area = browser.storage?.managed;
   if (!area) return { available: false, raw: {} };
-  try {
-    return { available: true, raw: ((await area.get()) ?? {}) as Record<string, unknown> };
-  } catch {
-    return { available: false, raw: {} };
-  }
+  const fresh = readManagedArea(area);
+  let patience: ReturnType<typeof setTimeout> | undefined;
+  const prompt = await Promise.race([fresh, new Promise<null>((resolve) => (patience = setTimeout(() => resolve(null), MANAGED_READ_PATIENCE_MS)))]);
+  clearTimeout(patience);
+  if (prompt) return prompt;
+  const last = await lastManagedItem.getValue();
+  return last ? { available: true, raw: last } : fresh;
 }
 
 export async function readManagedPolicy(): Promise<{ policy: ManagedPolicy; errors: string[] }> {

@@ -130,6 +130,46 @@ describe('readEffectiveSettings', () => {
   });
 });
 
+describe('readManagedStorage right after a browser start', () => {
+  /** Chromium's first managed read after launch waits for its policy service: seconds. */
+  function stallManagedReads() {
+    const get = fakeBrowser.storage.managed.get;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    fakeBrowser.storage.managed.get = (async (...args: Parameters<typeof get>) => {
+      await released;
+      return get(...args);
+    }) as typeof get;
+    return () => {
+      release();
+      fakeBrowser.storage.managed.get = get;
+    };
+  }
+
+  it('answers with the policy last read when the read stalls, and the fresh one once it comes', async () => {
+    await fakeBrowser.storage.managed.set({ serverUrl: 'https://loopdesk.example.com' });
+    expect((await s.readManagedStorage()).raw).toEqual({ serverUrl: 'https://loopdesk.example.com' });
+    const restore = stallManagedReads();
+    await fakeBrowser.storage.managed.set({ serverUrl: 'https://new.example.com' });
+    const started = Date.now();
+    expect(await s.readManagedStorage()).toEqual({ available: true, raw: { serverUrl: 'https://loopdesk.example.com' } });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    restore();
+    expect((await s.readManagedStorage()).raw).toEqual({ serverUrl: 'https://new.example.com' });
+  });
+
+  it('waits for the read when no policy was ever read (a new install)', async () => {
+    const restore = stallManagedReads();
+    await fakeBrowser.storage.managed.set({ token: 'ld_policy' });
+    let answered = false;
+    const reading = s.readManagedStorage().then((r) => ((answered = true), r));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(answered).toBe(false);
+    restore();
+    expect((await reading).raw).toEqual({ token: 'ld_policy' });
+  });
+});
+
 describe('settleManagedPolicy: waiting for the policy after a force-install', () => {
   it('on the first run with empty managed storage, waits until the policy arrives', async () => {
     const settled = s.settleManagedPolicy(5_000);
