@@ -159,11 +159,13 @@ export default defineBackground(() => {
       }
       void (async () => {
         const host = senderHost(port.sender);
-        if (host !== null && !hostAllowed(host, (await readEffectiveSettings()).settings.allowedHelpdeskHosts)) {
+        const { settings } = await readEffectiveSettings();
+        if (host !== null && !hostAllowed(host, settings.allowedHelpdeskHosts)) {
           post({ type: 'error', error: `Loopdesk is not enabled for ${host} by your organization` });
           return;
         }
-        const target = await currentTarget();
+        // Read once per request; only an install still waiting for its policy reads again.
+        const target = targetOf(settings) ?? (await currentTarget());
         if (!target) {
           post({ type: 'error', error: 'Loopdesk is not set up: add the server URL and token in its options' });
           return;

@@ -1,4 +1,5 @@
 import { browser } from 'wxt/browser';
+import { options as preactOptions } from 'preact';
 import ReactDOM from 'react-dom/client';
 import { defineContentScript } from 'wxt/utils/define-content-script';
 import { createShadowRootUi } from 'wxt/utils/content-script-ui/shadow-root';
@@ -81,6 +82,11 @@ export default defineContentScript({
     if (document.readyState === 'loading') {
       await new Promise<void>((resolve) => document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }));
     }
+
+    // One render per frame: a suggestion arrives as several port messages (meta, each candidate,
+    // done) a few milliseconds apart, and Preact would otherwise render the panel after each. A
+    // hidden tab gets no frames, so there renders go out at once as usual.
+    preactOptions.debounceRendering = (render) => (document.hidden ? queueMicrotask(render) : requestAnimationFrame(render));
 
     const ui = await createShadowRootUi(ctx, {
       name: 'loopdesk-overlay',
