@@ -45,17 +45,3 @@ export function helpdeskForLocation(location: { hostname: string; pathname: stri
 export function defaultSelectors(helpdesk: Helpdesk): HelpdeskSelectors {
   return HELPDESKS[helpdesk].defaultSelectors;
 }
-
-/**
- * The adapter for the page `doc` shows, or null on a page no helpdesk claims. `selectors` replaces
- * a helpdesk's built-in set (for example one the server shipped).
- */
-export function adapterForDocument(
-  doc: Document = document,
-  selectors: Partial<Record<Helpdesk, HelpdeskSelectors>> = {},
-): HelpdeskAdapter | null {
-  const helpdesk = helpdeskForLocation(doc.location);
-  if (!helpdesk) return null;
-  const definition = HELPDESKS[helpdesk];
-  return definition.createAdapter(doc, selectors[helpdesk] ?? definition.defaultSelectors);
-}
