@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   AgentAssignment,
@@ -363,5 +364,28 @@ describe.each(DATABASE_KINDS)('experiments over HTTP on %s', (kind) => {
     expect(candidates.sort()).toEqual(['lean', 'rich']);
     await patch('pair', { status: 'stopped' });
     expect((await suggestAs(agent)).experiment).toEqual({ key: 'baseline', arm: 'pairwise' });
+  });
+
+  it('reranks with a specific flywheel model version named by an arm', async () => {
+    const tenantId = await ensureTenant(server.database.db, 'acme');
+    const modelId = randomUUID();
+    // A model that puts whatever its expansion field finds first: the battery article for "refund".
+    const weights = Array(9).fill(0);
+    weights[3] = 10;
+    const params = { expansion: [{ articleId: 'kb-battery', terms: { refund: 3 } }], priors: {}, reranker: { weights, bias: 0, mean: Array(9).fill(0), std: Array(9).fill(1) } };
+    expect((await suggestAs(billingAgent)).articles[0]!.articleId).toBe('kb-refund');
+    await server.database.query(
+      `insert into models (id, tenant_id, kind, version, params, metrics, status, trained_on) values ($1, $2, 'retrieval', 1, $3, '{}', 'candidate', '{}')`,
+      [modelId, tenantId, JSON.stringify(params)],
+    );
+    const created = await create({ key: 'pinned', mode: 'single', status: 'running', teams: ['billing'], arms: [arm('v1', { reranker: modelId })] });
+    expect(created.status).toBe(201);
+    const answer = await suggestAs(billingAgent);
+    expect(answer.experiment).toEqual({ key: 'pinned', arm: 'v1' });
+    expect(answer.articles[0]!.articleId).toBe('kb-battery');
+    const unknown = await patch('pinned', { arms: [arm('v1', { reranker: randomUUID() })] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatch(/^arms\[0\]\.reranker: /);
+    await patch('pinned', { status: 'stopped' });
   });
 });
