@@ -28,6 +28,7 @@ import {
 import { experimentPollSecondsFromEnv } from '../../server/experiments/config';
 import { importJsonl } from '../../server/kb/import';
 import { ensureTenant } from '../../server/tenancy';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
 
 const KB = [
@@ -387,5 +388,40 @@ describe.each(DATABASE_KINDS)('experiments over HTTP on %s', (kind) => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toMatch(/^arms\[0\]\.reranker: /);
     await patch('pinned', { status: 'stopped' });
+  });
+});
+
+describe('experiment arms with an OpenAI-compatible model (pglite)', () => {
+  let fake: FakeOpenAI;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ apiKey: 'sk-test', behaviour: { reply: 'Refunds reach your card within 5 business days [1].' } });
+    server = await startTestServer('pglite', {
+      env: { LOOPDESK_LLM_BASE_URL: fake.url, LOOPDESK_LLM_API_KEY: 'sk-test', LOOPDESK_LLM_MODEL: 'configured-model' },
+    });
+    const tenantId = await ensureTenant(server.database.db, 'acme');
+    await importJsonl(server.database.db, tenantId, Readable.from(KB.map((a) => `${JSON.stringify(a)}\n`)));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await fake?.close();
+  });
+
+  it("calls the server's endpoint with the arm's model, prompt and sampling, once in single mode", async () => {
+    const lead = await server.token('lead');
+    const agent = await server.token('agent');
+    const generation = { model: 'arm-model', promptVersion: 'warm-v1', temperature: 0.55, maxTokens: 123 };
+    const created = await server.call('/v1/admin/experiments', { token: lead, body: { key: 'model-test', mode: 'single', status: 'running', arms: [{ name: 'warm55', generation }] } });
+    expect(created.status).toBe(201);
+    fake.requests.length = 0;
+    const answer = SuggestResponse.parse((await server.call('/v1/suggest', { token: agent, body: TICKET })).body);
+    expect(answer.candidates).toEqual([
+      { id: `${answer.suggestionId}:warm55`, arm: 'warm55', model: 'arm-model', text: 'Refunds reach your card within 5 business days [1].', citations: [1] },
+    ]);
+    const chats = fake.requests.filter((r) => r.path.endsWith('/chat/completions'));
+    expect(chats).toHaveLength(1);
+    expect(chats[0]!.body).toMatchObject({ model: 'arm-model', temperature: 0.55, max_tokens: 123 });
+    expect(chats[0]!.body.messages[0].content).toMatch(/warm and reassuring/);
   });
 });
