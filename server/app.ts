@@ -369,6 +369,7 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ misses: await listSelectorMisses(database, callerOf(c.get('principal')).tenantId) });
   });
 
+  // Experiments (server/experiments): leads' CRUD and audit log, agents' sticky assignment.
   api.route('/', experimentRoutes({ database, running: runningExperiments, pollSeconds: options.experimentPollSeconds ?? DEFAULT_EXPERIMENT_POLL_SECONDS }));
 
   app.route('/v1', api);
