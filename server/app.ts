@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { z } from 'zod';
 import {
   describeIssues,
   EventBatchRequest,
@@ -22,11 +21,14 @@ import {
 import { authenticate, requireAgentIdentity, requireRole, type AuthEnv, type Principal } from './auth';
 import type { Database } from './db/client';
 import { ingestEvents } from './events';
+import { DEFAULT_EXPERIMENT_POLL_SECONDS } from './experiments/config';
+import { experimentRoutes } from './experiments/routes';
+import { RunningExperiments } from './experiments/store';
 import { listModels, ModelInputError, promoteModel, rollbackModel } from './flywheel/models';
 import { runFlywheel } from './flywheel/run';
 import { createExport, ExportInputError, type ExportStream } from './exports';
 import { installHttp, metricsHandler, type HttpOptions } from './http';
-import { findUnstorableText } from './http/storable';
+import { readJson } from './http/json-body';
 import { createGenerator } from './generation';
 import { OFFLINE_GENERATION, type GenerationConfig } from './generation/profiles';
 import { readJsonl } from './kb/formats/jsonl';
@@ -51,6 +53,8 @@ export interface AppOptions {
   retriever?: Retriever;
   /** Rate limits, CORS origins, /metrics token, access log (server/http); see HttpOptions for defaults. */
   http?: HttpOptions;
+  /** How often extensions ask for their experiment assignment (`LOOPDESK_EXPERIMENT_POLL_SECONDS`); 30 s when absent. */
+  experimentPollSeconds?: number;
 }
 
 type Env = AuthEnv;
@@ -76,33 +80,6 @@ function bodyLimitFor(path: string): number {
   return MAX_OTHER_BODY_BYTES;
 }
 
-/**
- * Parses a JSON body against a schema; a 400 names the zod path of every problem (`body` for the
- * body as a whole), or of text the database cannot hold (U+0000, unpaired surrogates).
- */
-async function readJson<S extends z.ZodType>(
-  c: Context<Env>,
-  schema: S,
-  { checkText = true }: { checkText?: boolean } = {},
-): Promise<{ ok: true; data: z.infer<S> } | { ok: false; response: Response }> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    return { ok: false, response: c.json({ error: 'request body is not valid JSON' }, 400) };
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const error = parsed.error.issues.some((issue) => issue.path.length === 0)
-      ? describeIssues(parsed.error, ['body'])
-      : describeIssues(parsed.error);
-    return { ok: false, response: c.json({ error }, 400) };
-  }
-  const unstorable = checkText ? findUnstorableText(parsed.data) : null;
-  if (unstorable) return { ok: false, response: c.json({ error: unstorable }, 400) };
-  return { ok: true, data: parsed.data };
-}
-
 /** True when the client asked for Server-Sent Events rather than one JSON answer. */
 function wantsEventStream(accept: string | undefined): boolean {
   return (accept ?? '').split(',').some((part) => part.split(';')[0]!.trim().toLowerCase() === SUGGEST_STREAM_CONTENT_TYPE);
@@ -110,13 +87,14 @@ function wantsEventStream(accept: string | undefined): boolean {
 
 function callerOf(principal: Principal): Caller {
   if (principal.kind !== 'token') throw new Error('route needs an agent identity');
-  return { tenantId: principal.tenantId, teamId: principal.teamId, agentId: principal.agentId };
+  return { tenantId: principal.tenantId, teamId: principal.teamId, teamSlug: principal.teamSlug, agentId: principal.agentId };
 }
 
 export function createApp(options: AppOptions): Hono {
   const { database } = options;
   const generator = createGenerator(options.generation ?? OFFLINE_GENERATION);
   const retriever = options.retriever ?? createRetriever(database);
+  const runningExperiments = new RunningExperiments(database);
   const app = new Hono();
   const http = installHttp(app, options.http ?? {}, bodyLimitFor);
   /** New and changed chunks get embeddings after the answer, so imports never wait on the embedder. */
@@ -175,7 +153,7 @@ export function createApp(options: AppOptions): Hono {
     if (!body.ok) return body.response;
     const caller = callerOf(c.get('principal'));
     if (!wantsEventStream(c.req.header('accept'))) {
-      const answer = await suggest(database, caller, body.data, { generator, retriever });
+      const answer = await suggest(database, caller, body.data, { generator, retriever, experiments: runningExperiments });
       http.metrics.countSuggestion('json');
       return c.json(answer);
     }
@@ -193,6 +171,7 @@ export function createApp(options: AppOptions): Hono {
         const result = await suggest(database, caller, body.data, {
           generator,
           retriever,
+          experiments: runningExperiments,
           signal: gone.signal,
           listener: {
             meta: (meta) => void send(meta),
@@ -389,6 +368,9 @@ export function createApp(options: AppOptions): Hono {
   api.get('/admin/selector-misses', requireAgentIdentity(), requireRole('lead'), async (c) => {
     return c.json({ misses: await listSelectorMisses(database, callerOf(c.get('principal')).tenantId) });
   });
+
+  // Experiments (server/experiments): leads' CRUD and audit log, agents' sticky assignment.
+  api.route('/', experimentRoutes({ database, running: runningExperiments, pollSeconds: options.experimentPollSeconds ?? DEFAULT_EXPERIMENT_POLL_SECONDS }));
 
   app.route('/v1', api);
   return app;

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { experimentPollSecondsFromEnv } from './experiments/config';
 import { generationConfigFromEnv, type GenerationConfig } from './generation/profiles';
 import { httpOptionsFromEnv, type HttpOptions } from './http';
 import { embedderConfigFromEnv, type EmbedderConfig } from './retrieval/embeddings';
@@ -22,6 +23,8 @@ export interface ServerConfig {
    * started from code, as tests and benchmarks do — means no rate limits and no access log.
    */
   http?: HttpOptions;
+  /** How often extensions ask for their experiment assignment (`LOOPDESK_EXPERIMENT_POLL_SECONDS`, 30 by default). */
+  experimentPollSeconds?: number;
 }
 
 /** Reads the environment variables documented in the README. */
@@ -36,5 +39,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     generation: generationConfigFromEnv(env),
     embedding: embedderConfigFromEnv(env),
     http: httpOptionsFromEnv(env),
+    experimentPollSeconds: experimentPollSecondsFromEnv(env),
   };
 }

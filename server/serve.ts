@@ -61,6 +61,7 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
     retriever,
     generation: config.generation,
     http: config.http,
+    experimentPollSeconds: config.experimentPollSeconds,
     systemToken: config.databaseUrl ? undefined : systemToken,
     mount: options.demo
       ? (root) => root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }))

@@ -72,9 +72,22 @@ export const Candidate = z.object({
 });
 export type Candidate = z.infer<typeof Candidate>;
 
+/**
+ * Whether the overlay should ask for preference and relevance labels on this suggestion (an
+ * experiment's annotation sampling, drawn per suggestion). Absent, as from servers before
+ * experiments, means true.
+ */
+export const Annotate = z.boolean().optional();
+
 export const SuggestResponse = z.object({
   suggestionId: z.uuid(),
+  /**
+   * The experiment and arm behind the candidates: `{ key: 'baseline', arm: 'pairwise' }` outside
+   * any experiment; the arm's name in single mode; `left+right` (the two arms, in the order of
+   * `candidates`) in pairwise mode. Each candidate's own `arm` names its arm.
+   */
   experiment: ExperimentRef.nullable(),
+  annotate: Annotate,
   candidates: z.array(Candidate),
   articles: z.array(SuggestedArticle),
   latencyMs: z.number(),

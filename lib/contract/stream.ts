@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Candidate, SuggestedArticle } from './api';
+import { Annotate, Candidate, SuggestedArticle } from './api';
 import { ExperimentRef } from './common';
 
 /**
@@ -14,6 +14,8 @@ export const SuggestStreamMeta = z.object({
   type: z.literal('meta'),
   suggestionId: z.uuid(),
   experiment: ExperimentRef.nullable(),
+  /** As the JSON answer's `annotate`: absent means true. */
+  annotate: Annotate,
   articles: z.array(SuggestedArticle),
   /** The candidates that will follow, in the order of the JSON answer's `candidates`. */
   candidates: z.array(z.object({ id: z.string(), arm: z.string(), model: z.string() })),

@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -268,4 +269,54 @@ export const models = pgTable(
     promotedAt: timestamp('promoted_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('models_tenant_kind_version').on(t.tenantId, t.kind, t.version), index('models_tenant_kind_status').on(t.tenantId, t.kind, t.status)],
+);
+
+/**
+ * Experiments leads switch on and off (lib/contract/experiments.ts). `arms` and `teams` are kept as
+ * the contract's JSON; `control_arm` is null while the lead has not named one (the first arm then).
+ */
+export const experiments = pgTable(
+  'experiments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    key: text('key').notNull(),
+    description: text('description').notNull().default(''),
+    mode: text('mode', { enum: ['pairwise', 'single'] }).notNull(),
+    status: text('status', { enum: ['draft', 'running', 'paused', 'stopped'] }).notNull(),
+    trafficShare: doublePrecision('traffic_share').notNull(),
+    annotationSampling: doublePrecision('annotation_sampling').notNull(),
+    teams: jsonb('teams').notNull(),
+    arms: jsonb('arms').notNull(),
+    controlArm: text('control_arm'),
+    /** Bumped on every change; agents' assignments are versioned by it. */
+    revision: integer('revision').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The agent (lead or admin) who created or last changed it; kept when the agent is deleted. */
+    createdBy: uuid('created_by'),
+    updatedBy: uuid('updated_by'),
+  },
+  (t) => [uniqueIndex('experiments_tenant_key').on(t.tenantId, t.key), index('experiments_tenant_status').on(t.tenantId, t.status)],
+);
+
+/**
+ * Who changed what and when, append-only. The actor is copied (name, role, team), not referenced,
+ * so that an entry still says who it was after the agent or token is gone.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: tenantRef(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actorName: text('actor_name').notNull(),
+    actorRole: text('actor_role', { enum: ['agent', 'lead', 'admin'] }).notNull(),
+    actorTeam: text('actor_team'),
+    action: text('action').notNull(),
+    subject: text('subject').notNull(),
+    /** Per changed field: `{ before, after }` (before is null on create). */
+    changes: jsonb('changes').notNull(),
+  },
+  (t) => [index('audit_log_tenant_id').on(t.tenantId, t.id), index('audit_log_tenant_subject').on(t.tenantId, t.subject, t.id)],
 );

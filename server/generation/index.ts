@@ -39,11 +39,17 @@ export interface GenerateInput {
   onDelta?: (candidateId: string, text: string) => void;
   /** Called once per candidate as soon as it is final, before the other may be. */
   onCandidate?: (candidate: Candidate) => void;
+  /**
+   * The profiles of this request, one candidate each, in the order they are shown (an experiment's
+   * arms: one in single mode, two in pairwise). Absent: the configured default pair.
+   */
+  profiles?: readonly GenerationProfile[];
 }
 
 export interface Generator {
-  plan(suggestionId: string): PlannedCandidate[];
-  /** Both candidates, generated concurrently; never rejects for a model failure (those fall back). */
+  /** The candidates `generate` will produce for these profiles (the configured pair when absent). */
+  plan(suggestionId: string, profiles?: readonly GenerationProfile[]): PlannedCandidate[];
+  /** One candidate per profile, generated concurrently; never rejects for a model failure (those fall back). */
   generate(input: GenerateInput): Promise<{ candidates: Candidate[]; records: GenerationRecord[] }>;
 }
 
@@ -58,16 +64,17 @@ function extractiveFor(input: GenerateInput, profile: GenerationProfile, index: 
 }
 
 /**
- * Generates the two candidates of a suggestion from the configured profiles: with a language model
- * when one is configured (falling back to the extractive reply, per candidate, when a call fails),
- * and with the extractive generator alone otherwise.
+ * Generates the candidates of a suggestion, from the request's profiles or else the configured two:
+ * with a language model when one is configured (falling back to the extractive reply, per candidate,
+ * when a call fails), and with the extractive generator alone otherwise. The model settings (where,
+ * key, timeout) are the server's; a profile only chooses model name, prompt and sampling.
  */
 export function createGenerator(config: GenerationConfig): Generator {
   const llm = config.llm;
   const client: OpenAI | null = llm ? createLlmClient(llm) : null;
 
-  const plan = (suggestionId: string): PlannedCandidate[] =>
-    config.profiles.map((p) => ({ id: candidateId(suggestionId, p), arm: p.arm, model: client ? p.model : EXTRACTIVE_MODEL }));
+  const plan = (suggestionId: string, profiles: readonly GenerationProfile[] = config.profiles): PlannedCandidate[] =>
+    profiles.map((p) => ({ id: candidateId(suggestionId, p), arm: p.arm, model: client ? p.model : EXTRACTIVE_MODEL }));
 
   async function one(input: GenerateInput, profile: GenerationProfile, index: number): Promise<[Candidate, GenerationRecord]> {
     const id = candidateId(input.suggestionId, profile);
@@ -116,7 +123,7 @@ export function createGenerator(config: GenerationConfig): Generator {
     plan,
     async generate(input) {
       const results = await Promise.all(
-        config.profiles.map(async (profile, index) => {
+        (input.profiles ?? config.profiles).map(async (profile, index) => {
           const result = await one(input, profile, index);
           input.onCandidate?.(result[0]);
           return result;

@@ -36,8 +36,12 @@ export interface Retriever {
    * has one it replaces `reranker`; without one retrieval is exactly as before.
    */
   models?: ModelCache;
-  /** The top k chunks for a query: the one ranking `/v1/retrieve` and the overlay both get. */
-  retrieve(tenantId: string, query: string, k: number): Promise<RetrievedChunk[]>;
+  /**
+   * The top k chunks for a query: the one ranking `/v1/retrieve` and the overlay both get. `reranker`
+   * (an experiment arm's): `promoted` (the default) for the tenant's promoted model, `none` for no
+   * learned model, or a model id for that version.
+   */
+  retrieve(tenantId: string, query: string, k: number, options?: { reranker?: string }): Promise<RetrievedChunk[]>;
   /** Embeds chunks that have none yet; a no-op without dense search. Serialized: one run at a time. */
   indexPending(tenantId?: string): Promise<number>;
 }
@@ -70,9 +74,13 @@ export function createRetriever(database: Database, dense?: DenseOptions): Retri
     dense: denseOn,
     reranker: IDENTITY_RERANKER,
     models: new ModelCache(database),
-    async retrieve(tenantId, query, k) {
+    async retrieve(tenantId, query, k, options = {}) {
       const depth = Math.max(k, CANDIDATES);
-      const learned = (await retriever.models?.get(tenantId)) ?? null;
+      const choice = options.reranker ?? 'promoted';
+      const learned =
+        choice === 'none'
+          ? null
+          : ((await (choice === 'promoted' ? retriever.models?.get(tenantId) : retriever.models?.byId(tenantId, choice))) ?? null);
       const lexemes = learned && query.trim() ? stemmedLexemes(database, [query]) : undefined;
       let candidates: RetrievedChunk[];
       if (denseOn && dense) {
@@ -107,9 +115,17 @@ export interface ArticleText extends SuggestedArticle {
   content: string;
 }
 
+export interface ArticleOptions {
+  /** How many articles to show (an experiment arm's `retrieval.k`); SHOWN_ARTICLES by default. */
+  shown?: number;
+  /** The reranker to order candidates with (see Retriever.retrieve); the promoted one by default. */
+  reranker?: string;
+}
+
 /** The top articles for a query, one (best) chunk each, numbered 1..n as replies cite them. */
-export async function retrieveArticles(retriever: Retriever, tenantId: string, query: string): Promise<ArticleText[]> {
-  const chunks = await retriever.retrieve(tenantId, query, CANDIDATES);
+export async function retrieveArticles(retriever: Retriever, tenantId: string, query: string, options: ArticleOptions = {}): Promise<ArticleText[]> {
+  const limit = options.shown ?? SHOWN_ARTICLES;
+  const chunks = await retriever.retrieve(tenantId, query, CANDIDATES, options.reranker ? { reranker: options.reranker } : undefined);
   const seen = new Set<string>();
   const articles: ArticleText[] = [];
   for (const chunk of chunks) {
@@ -127,7 +143,7 @@ export async function retrieveArticles(retriever: Retriever, tenantId: string, q
       snippet: snippet(chunk.content),
       content: chunk.content,
     });
-    if (articles.length === SHOWN_ARTICLES) break;
+    if (articles.length === limit) break;
   }
   return articles;
 }

@@ -207,6 +207,9 @@ export async function rerankWithModel(
     });
 }
 
+/** Specific model versions kept in memory at once (experiment arms name a few per tenant). */
+const MAX_CACHED_VERSIONS = 64;
+
 /** How long a tenant's promoted model is trusted before the database is asked again. */
 const RECHECK_MS = 10_000;
 
@@ -217,6 +220,7 @@ const RECHECK_MS = 10_000;
  */
 export class ModelCache {
   private readonly entries = new Map<string, { checked: number; model: Promise<LearnedRetrieval | null> }>();
+  private readonly versions = new Map<string, Promise<LearnedRetrieval | null>>();
 
   constructor(private readonly database: Database) {}
 
@@ -238,6 +242,28 @@ export class ModelCache {
     const model = this.load(tenantId);
     this.entries.set(tenantId, { checked: now, model });
     model.catch(() => this.entries.delete(tenantId));
+    return model;
+  }
+
+  /**
+   * A specific version of a tenant's retrieval model, whatever its status (an experiment arm may
+   * rerank with a candidate or a retired version). Versions never change once written, so they stay
+   * cached; null when the tenant has no such model.
+   */
+  async byId(tenantId: string, id: string): Promise<LearnedRetrieval | null> {
+    const cacheKey = `${tenantId}:${id}`;
+    let model = this.versions.get(cacheKey);
+    if (!model) {
+      model = this.database
+        .query<{ id: string; version: number; params: RetrievalModelParams }>(
+          `select id::text as id, version, params from models where tenant_id = $1 and kind = 'retrieval' and id::text = $2`,
+          [tenantId, id],
+        )
+        .then(([row]) => (row ? new LearnedRetrieval(row.id, row.version, row.params) : null));
+      if (this.versions.size >= MAX_CACHED_VERSIONS) this.versions.delete(this.versions.keys().next().value!);
+      this.versions.set(cacheKey, model);
+      model.catch(() => this.versions.delete(cacheKey));
+    }
     return model;
   }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { experimentPollSecondsFromEnv } from '../../server/experiments/config';
 import { generationConfigFromEnv } from '../../server/generation/profiles';
 import { embedderConfigFromEnv } from '../../server/retrieval/embeddings';
 import { startServer, type RunningServer } from '../../server/serve';
@@ -22,7 +23,7 @@ export interface TestServerOptions {
   demo?: boolean;
   /**
    * Environment variables as the server would read them (`LOOPDESK_LLM_*`,
-   * `LOOPDESK_GENERATION_PROFILES`, `LOOPDESK_EMBED_*`), given here instead of through process.env so that tests never
+   * `LOOPDESK_GENERATION_PROFILES`, `LOOPDESK_EMBED_*`, `LOOPDESK_EXPERIMENT_POLL_SECONDS`), given here instead of through process.env so that tests never
    * pick up a developer's own settings. Absent: no model, the extractive generator.
    */
   env?: Record<string, string>;
@@ -35,10 +36,11 @@ export interface TestServerOptions {
 export async function startTestServer(kind: DatabaseKind, options: TestServerOptions = {}): Promise<TestServer> {
   const generation = generationConfigFromEnv(options.env ?? {});
   const embedding = embedderConfigFromEnv(options.env ?? {});
+  const experimentPollSeconds = experimentPollSecondsFromEnv(options.env ?? {});
   const dataDir = mkdtempSync(join(tmpdir(), 'loopdesk-test-'));
   const pgSchema = kind === 'postgres' ? `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}` : undefined;
   const server = await startServer(
-    { host: '127.0.0.1', port: 0, dataDir, databaseUrl: kind === 'postgres' ? process.env.DATABASE_URL : undefined, generation, embedding },
+    { host: '127.0.0.1', port: 0, dataDir, databaseUrl: kind === 'postgres' ? process.env.DATABASE_URL : undefined, generation, embedding, experimentPollSeconds },
     { demo: options.demo, pgSchema },
   );
   let counter = 0;
