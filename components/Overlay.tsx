@@ -1,5 +1,5 @@
 import { useStore } from 'zustand';
-import type { OverlayController } from '../lib/overlay/controller';
+import { asksForLabels, type OverlayController } from '../lib/overlay/controller';
 import { overlayStore } from '../lib/overlay/store';
 import { ArticleList } from './ArticleList';
 import { CandidateCard } from './CandidateCard';
@@ -37,6 +37,7 @@ export function Overlay({ controller }: { controller: OverlayController }) {
     );
   }
   const suggestion = ticket?.suggestion;
+  const labels = ticket ? asksForLabels(ticket) : false;
   return (
     <aside className="ld-panel" aria-label="Loopdesk suggestions" data-ticket-id={activeTicketId ?? ''} data-theme={scheme}>
       <header className="ld-head">
@@ -89,7 +90,7 @@ export function Overlay({ controller }: { controller: OverlayController }) {
               );
             })}
           </div>
-          {annotations.preference && ticket.status === 'ready' && ticket.order.length === 2 && <PreferenceScale value={ticket.preference} onChoose={(c) => controller.prefer(c)} />}
+          {annotations.preference && labels && ticket.status === 'ready' && ticket.order.length === 2 && <PreferenceScale value={ticket.preference} onChoose={(c) => controller.prefer(c)} />}
           {ticket.lastSent && (
             <p className="ld-muted" role="status">
               Reply sent — recorded as {ticket.lastSent.outcome.replace('_', ' ')}.
@@ -107,7 +108,7 @@ export function Overlay({ controller }: { controller: OverlayController }) {
           <ArticleList
             articles={suggestion.articles}
             ratings={ticket.relevance}
-            onRate={annotations.relevance ? (id, label) => controller.rateArticle(id, label) : undefined}
+            onRate={annotations.relevance && labels ? (id, label) => controller.rateArticle(id, label) : undefined}
           />
           {annotations.missingKnowledge && (
           <MissingKnowledge

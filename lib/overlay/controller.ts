@@ -41,6 +41,14 @@ export const RATIONALE_HOLD_MS = 2 * 60_000;
  * page still rendering, not a selector that stopped matching.
  */
 const PANE_MISS_GRACE_MS = 2_000;
+/**
+ * Whether this suggestion asks for preference and relevance labels: an experiment's annotation
+ * sampling rate keeps the agents' burden low by asking on only some suggestions.
+ */
+export function asksForLabels(t: Pick<TicketState, 'suggestion'>): boolean {
+  return t.suggestion?.annotate !== false;
+}
+
 /** Outcomes after which the agent is asked why: no suggestion used, or one heavily rewritten. */
 const ASK_WHY: readonly AdoptionOutcome[] = ['not_used', 'partial'];
 
@@ -161,6 +169,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
         const suggestion: SuggestResponse = {
           suggestionId: event.suggestionId,
           experiment: event.experiment,
+          annotate: event.annotate,
           articles: event.articles,
           candidates: event.candidates.map((c) => ({ ...c, text: '', citations: [] })),
           latencyMs: 0,
@@ -382,14 +391,14 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
     rateArticle(articleId, label) {
       const t = active();
       const article = t?.suggestion?.articles.find((a) => a.articleId === articleId);
-      if (!t || !article) return;
+      if (!t || !article || !asksForLabels(t)) return;
       updateTicket(t.ticketId, (s) => ({ relevance: { ...s.relevance, [articleId]: label } }));
       void record(buildEvent(base(t)!, { type: 'knowledge.relevance', articleId, chunkId: article.chunkId, rank: article.rank, label }));
     },
 
     prefer(choice) {
       const t = active();
-      if (!t?.suggestion || t.status !== 'ready' || t.order.length !== 2) return;
+      if (!t?.suggestion || t.status !== 'ready' || t.order.length !== 2 || !asksForLabels(t)) return;
       updateTicket(t.ticketId, { preference: choice });
       void record(
         buildEvent(base(t)!, {
