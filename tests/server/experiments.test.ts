@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import {
   AgentAssignment,
   AuditLog,
@@ -26,16 +25,11 @@ import {
   type AssignableExperiment,
 } from '../../server/experiments/assignment';
 import { experimentPollSecondsFromEnv } from '../../server/experiments/config';
-import { importJsonl } from '../../server/kb/import';
 import { ensureTenant } from '../../server/tenancy';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { importThermostatKb } from '../support/kb-fixture';
 import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
 
-const KB = [
-  { id: 'kb-wifi', title: 'Connect the thermostat to Wi-Fi', body: '## Pairing\nHold the dial for five seconds until the ring blinks blue, then pick your network in the app.\n\n## Router requirements\nUse a 2.4 GHz network with WPA2.' },
-  { id: 'kb-refund', title: 'Refunds and returns', body: '## Returns window\nYou can return a device within 30 days of delivery for a full refund.\n\n## How refunds are paid\nRefunds go back to the original card within 5 business days.' },
-  { id: 'kb-battery', title: 'Replace radiator valve batteries', body: '## Battery type\nThe valve takes two AA lithium batteries.\n\n## Low battery warning\nThe app warns you when the batteries drop below 15 percent.' },
-];
 
 const TICKET = {
   helpdesk: 'zendesk',
@@ -161,8 +155,7 @@ describe.each(DATABASE_KINDS)('experiments over HTTP on %s', (kind) => {
 
   beforeAll(async () => {
     server = await startTestServer(kind, { env: { LOOPDESK_EXPERIMENT_POLL_SECONDS: '2' } });
-    const tenantId = await ensureTenant(server.database.db, 'acme');
-    await importJsonl(server.database.db, tenantId, Readable.from(KB.map((a) => `${JSON.stringify(a)}\n`)));
+    await importThermostatKb(server.database, 'acme');
     lead = await server.token('lead', { name: 'lena' });
     admin = await server.token('admin', { name: 'ada', team: 'ops' });
     agent = await server.token('agent', { name: 'sam' });
@@ -400,8 +393,7 @@ describe('experiment arms with an OpenAI-compatible model (pglite)', () => {
     server = await startTestServer('pglite', {
       env: { LOOPDESK_LLM_BASE_URL: fake.url, LOOPDESK_LLM_API_KEY: 'sk-test', LOOPDESK_LLM_MODEL: 'configured-model' },
     });
-    const tenantId = await ensureTenant(server.database.db, 'acme');
-    await importJsonl(server.database.db, tenantId, Readable.from(KB.map((a) => `${JSON.stringify(a)}\n`)));
+    await importThermostatKb(server.database, 'acme');
   });
   afterAll(async () => {
     await server?.close();

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Readable } from 'node:stream';
 import OpenAI from 'openai';
 import { streamSuggestion } from '../../lib/backend-client';
 import { SuggestResponse, SuggestStreamEvent, type SuggestStreamMeta, type TicketContext } from '../../lib/contract';
@@ -7,17 +6,11 @@ import { readSse } from '../../lib/sse';
 import { configFromEnv } from '../../server/config';
 import type { GenerationRecord } from '../../server/generation';
 import { generationConfigFromEnv } from '../../server/generation/profiles';
-import { importJsonl } from '../../server/kb/import';
 import { createEmbedder, decodeBase64Embedding, embedderConfigFromEnv } from '../../server/retrieval/embeddings';
-import { ensureTenant } from '../../server/tenancy';
 import { startFakeOpenAI, type ChatMessage, type FakeOpenAI, type RecordedRequest } from '../support/fake-openai';
+import { importThermostatKb } from '../support/kb-fixture';
 import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
 
-const KB = [
-  { id: 'kb-wifi', title: 'Connect the thermostat to Wi-Fi', body: '## Pairing\nHold the dial for five seconds until the ring blinks blue, then pick your network in the app.\n\n## Router requirements\nUse a 2.4 GHz network with WPA2.' },
-  { id: 'kb-refund', title: 'Refunds and returns', body: '## Returns window\nYou can return a device within 30 days of delivery for a full refund.\n\n## How refunds are paid\nRefunds go back to the original card within 5 business days.' },
-  { id: 'kb-battery', title: 'Replace radiator valve batteries', body: '## Battery type\nThe valve takes two AA lithium batteries.\n\n## Low battery warning\nThe app warns you when the batteries drop below 15 percent.' },
-];
 
 const TICKET = {
   helpdesk: 'zendesk',
@@ -92,8 +85,7 @@ describe.each(DATABASE_KINDS)('generation with an OpenAI-compatible model on %s'
         ]),
       },
     });
-    const tenantId = await ensureTenant(server.database.db, 'acme');
-    await importJsonl(server.database.db, tenantId, Readable.from(KB.map((a) => `${JSON.stringify(a)}\n`)));
+    await importThermostatKb(server.database, 'acme');
     agent = await server.token('agent');
   });
   afterAll(async () => {
