@@ -9,6 +9,7 @@ import { type ServerConfig, PROJECT_ROOT } from './config';
 import { openDatabase, type Database } from './db/client';
 import { acquireLock, newSystemToken, updateLock } from './runtime';
 import { seedDemo } from './demo-seed';
+import { createDashboardApp } from './dashboard';
 import { createDemoApp } from '../demo/routes';
 import { loadDemoTickets } from '../demo/tickets';
 
@@ -62,9 +63,11 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
     generation: config.generation,
     http: config.http,
     systemToken: config.databaseUrl ? undefined : systemToken,
-    mount: options.demo
-      ? (root) => root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }))
-      : undefined,
+    mount: (root) => {
+      // The team leads' dashboard is part of every server, demo or not.
+      root.route('/dashboard', createDashboardApp());
+      if (options.demo) root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }));
+    },
   });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
