@@ -37,9 +37,9 @@ export function AuditLog({ experimentKey, revision }: { experimentKey: string; r
                     <ul className="changes">
                       {Object.entries(entry.changes).map(([field, { before, after }]) => (
                         <li key={field} data-field={field}>
-                          <code>{field}</code> {entry.action === 'experiment.created' ? '' : <del>{auditValue(before)}</del>}
+                          <code>{field}</code> {entry.action === 'experiment.created' ? '' : <del>{auditValue(field, before)}</del>}
                           {entry.action === 'experiment.created' ? '' : ' → '}
-                          <ins>{auditValue(after)}</ins>
+                          <ins>{auditValue(field, after)}</ins>
                         </li>
                       ))}
                     </ul>

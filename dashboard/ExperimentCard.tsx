@@ -99,8 +99,12 @@ export function ExperimentCard({ experiment }: { experiment: Experiment }) {
         <div className="field">
           <label htmlFor={`${key}-mode`}>Mode</label>
           <select id={`${key}-mode`} value={experiment.mode} disabled={stopped} onChange={(e) => change({ mode: e.target.value as Experiment['mode'] })}>
-            <option value="pairwise">pairwise (two arms side by side)</option>
-            <option value="single">single (one arm per agent)</option>
+            <option value="pairwise" title="two arms side by side; agents may say which is better">
+              pairwise
+            </option>
+            <option value="single" title="each agent is assigned one arm, sticky">
+              single
+            </option>
           </select>
         </div>
         <RangeField label="Traffic share" value={experiment.trafficShare} disabled={stopped} onCommit={(trafficShare) => change({ trafficShare })} />

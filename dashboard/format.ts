@@ -39,9 +39,19 @@ export function when(iso: string | null): string {
   return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
 }
 
-/** A value from an audit entry, short enough for a table cell. */
-export function auditValue(value: unknown): string {
+/** A value from an audit entry, short enough for a table cell: shares as percentages, arms as recipes. */
+export function auditValue(field: string, value: unknown): string {
   if (value === null || value === undefined) return DASH;
+  if ((field === 'trafficShare' || field === 'annotationSampling') && typeof value === 'number') return pct(value, 0);
+  if (field === 'arms' && Array.isArray(value)) return value.map(armText).join('; ');
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.length ? value.join(', ') : '(none)';
   if (typeof value === 'string') return value;
   return JSON.stringify(value);
+}
+
+function armText(arm: unknown): string {
+  const a = arm as { name?: string; generation?: { model?: string; promptVersion?: string; temperature?: number }; reranker?: string; retrieval?: { k?: number } };
+  if (!a || typeof a !== 'object' || !a.generation) return JSON.stringify(arm);
+  const { model, promptVersion, temperature } = a.generation;
+  return `${a.name}: ${model}, ${promptVersion}, t=${temperature}${a.reranker ? `, reranker ${a.reranker}` : ''}${a.retrieval?.k ? `, k=${a.retrieval.k}` : ''}`;
 }
