@@ -2,7 +2,7 @@
  * The team leads' dashboard: one HTML shell and its bundle (scripts/build-dashboard.ts), served by
  * every server at `/dashboard`. Leads may not have the extension installed, the page is
  * same-origin with the API (no CORS), and admins deploy one server.
- * Mount with `app.route('/dashboard', createDashboardApp({ assetsDir }))`.
+ * Mount with `mountDashboard(app)`.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -76,7 +76,6 @@ export function createDashboardApp(options: DashboardAppOptions = {}): Hono {
     }
     return c.html(SHELL);
   });
-  // The shell links its assets by absolute path, so a trailing slash is harmless; one address is tidier.
   app.get('/index.html', (c) => c.redirect('/dashboard', 301));
 
   app.get('/assets/:file{.+}', async (c) => {
@@ -96,4 +95,10 @@ export function createDashboardApp(options: DashboardAppOptions = {}): Hono {
   });
 
   return app;
+}
+
+/** Serves the dashboard at `/dashboard` of `root`; `/dashboard/` redirects there (one address for bookmarks). */
+export function mountDashboard(root: Hono, options: DashboardAppOptions = {}): void {
+  root.get('/dashboard/', (c) => c.redirect('/dashboard', 301));
+  root.route('/dashboard', createDashboardApp(options));
 }

@@ -9,7 +9,7 @@ import { type ServerConfig, PROJECT_ROOT } from './config';
 import { openDatabase, type Database } from './db/client';
 import { acquireLock, newSystemToken, updateLock } from './runtime';
 import { seedDemo } from './demo-seed';
-import { createDashboardApp } from './dashboard';
+import { mountDashboard } from './dashboard';
 import { createDemoApp } from '../demo/routes';
 import { loadDemoTickets } from '../demo/tickets';
 
@@ -65,7 +65,7 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
     systemToken: config.databaseUrl ? undefined : systemToken,
     mount: (root) => {
       // The team leads' dashboard is part of every server, demo or not.
-      root.route('/dashboard', createDashboardApp());
+      mountDashboard(root);
       if (options.demo) root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }));
     },
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../scripts/build-dashboard';
 import { DASHBOARD_CSP } from '../../server/dashboard';
+import { API_CSP } from '../../server/http/security-headers';
 import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
 
 // The page itself runs in Chromium; here: that every server (not only --demo) serves it and its
@@ -31,6 +32,12 @@ describe.each(DATABASE_KINDS)('dashboard page (%s)', (kind) => {
     expect(html).not.toMatch(/<script>|<style|style=/);
   });
 
+  it.each(['/dashboard/', '/dashboard/index.html'])('%s redirects to /dashboard', async (path) => {
+    const response = await fetch(`${server.url}${path}`, { redirect: 'manual' });
+    expect(response.status).toBe(301);
+    expect(response.headers.get('location')).toBe('/dashboard');
+  });
+
   it.each([
     ['dashboard.js', 'text/javascript; charset=utf-8'],
     ['dashboard.css', 'text/css; charset=utf-8'],
@@ -49,8 +56,9 @@ describe.each(DATABASE_KINDS)('dashboard page (%s)', (kind) => {
   });
 
   it('leaves the API as it was: JSON errors under the API CSP', async () => {
-    const response = await server.call('/v1/me');
+    const response = await fetch(`${server.url}/v1/me`);
     expect(response.status).toBe(401);
-    expect(response.body).toEqual({ error: expect.any(String) });
+    expect(response.headers.get('content-security-policy')).toBe(API_CSP);
+    expect(await response.json()).toEqual({ error: expect.any(String) });
   });
 });
