@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Experiment, MetricsBucket } from '../lib/contract/experiments';
 import { api } from './api';
 import { ArmChart } from './ArmChart';
@@ -16,6 +16,9 @@ function dayAfter(date: string): string | undefined {
   return next.toISOString();
 }
 
+/** How often the metrics of a running experiment are fetched again while the tab is visible. */
+const REFRESH_MS = 60_000;
+
 /** The selected experiment: per-arm metrics for a window, charts over time, and its audit log. */
 export function ExperimentDetail({ experiment }: { experiment: Experiment }) {
   const [bucket, setBucket] = useState<MetricsBucket>('day');
@@ -25,6 +28,12 @@ export function ExperimentDetail({ experiment }: { experiment: Experiment }) {
     () => api.metrics(experiment.key, { bucket, from: dayStart(from), to: dayAfter(to) }),
     [experiment.key, bucket, from, to, experiment.revision],
   );
+  const { reload } = metrics;
+  useEffect(() => {
+    if (experiment.status !== 'running') return;
+    const timer = setInterval(() => document.visibilityState === 'visible' && reload(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [experiment.status, reload]);
   const data = metrics.data;
   const arms = data?.arms.map((a) => a.arm) ?? experiment.arms.map((a) => a.name);
 

@@ -2,16 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../../scripts/build-dashboard';
 import { DASHBOARD_CSP } from '../../server/dashboard';
 import { API_CSP } from '../../server/http/security-headers';
-import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
+import { startTestServer, type TestServer } from '../support/server';
 
 // The page itself runs in Chromium; here: that every server (not only --demo) serves it and its
-// bundle with the right types and headers.
-describe.each(DATABASE_KINDS)('dashboard page (%s)', (kind) => {
+// bundle with the right types and headers. Nothing here touches the database, so PGlite alone.
+describe('dashboard page', () => {
   let server: TestServer;
 
   beforeAll(async () => {
     await buildDashboard();
-    server = await startTestServer(kind);
+    server = await startTestServer('pglite');
   });
   afterAll(async () => {
     await server?.close();
