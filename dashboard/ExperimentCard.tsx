@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Experiment, ExperimentPatch, ExperimentStatus } from '../lib/contract/experiments';
 import { api, errorText } from './api';
 import { RangeField } from './RangeField';
@@ -24,7 +24,12 @@ export function ExperimentCard({ experiment }: { experiment: Experiment }) {
   const [error, setError] = useState<string | null>(null);
   const [confirmStop, setConfirmStop] = useState(false);
   const [teams, setTeams] = useState(experiment.teams.join(', '));
-  useEffect(() => setTeams(experiment.teams.join(', ')), [experiment.teams]);
+  /** The teams last sent, so that Enter and then leaving the field send one PATCH, not two. */
+  const sentTeams = useRef(experiment.teams.join(','));
+  useEffect(() => {
+    setTeams(experiment.teams.join(', '));
+    sentTeams.current = experiment.teams.join(',');
+  }, [experiment.teams]);
 
   const { key, status } = experiment;
   const stopped = status === 'stopped';
@@ -46,7 +51,9 @@ export function ExperimentCard({ experiment }: { experiment: Experiment }) {
 
   function commitTeams() {
     const next = parseTeams(teams);
-    if (next.join(',') !== experiment.teams.join(',')) void change({ teams: next });
+    if (next.join(',') === experiment.teams.join(',') || next.join(',') === sentTeams.current) return;
+    sentTeams.current = next.join(',');
+    void change({ teams: next }).then((ok) => ok || (sentTeams.current = experiment.teams.join(',')));
   }
 
   return (
@@ -60,12 +67,12 @@ export function ExperimentCard({ experiment }: { experiment: Experiment }) {
         </span>
         <span className="actions">
           {NEXT[status].map(({ to, label }) => (
-            <button key={to} type="button" onClick={() => change({ status: to })}>
+            <button key={to} type="button" disabled={saving} onClick={() => change({ status: to })}>
               {label}
             </button>
           ))}
           {(status === 'running' || status === 'paused') && (
-            <button type="button" className="danger" onClick={() => setConfirmStop(true)}>
+            <button type="button" className="danger" disabled={saving} onClick={() => setConfirmStop(true)}>
               Stop…
             </button>
           )}
@@ -82,6 +89,7 @@ export function ExperimentCard({ experiment }: { experiment: Experiment }) {
           <button
             type="button"
             className="danger"
+            autoFocus
             onClick={() => {
               setConfirmStop(false);
               void change({ status: 'stopped' });

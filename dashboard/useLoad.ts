@@ -17,7 +17,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
   const [state, setState] = useState<{ data: T | null; error: string | null; loading: boolean }>({ data: null, error: null, loading: true });
   const [tick, setTick] = useState(0);
   const latest = useRef(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // `load` is a new closure on every render; the caller's deps say when it means a new request.
   const run = useCallback(load, deps);
   useEffect(() => {
     const id = ++latest.current;
