@@ -11,9 +11,9 @@ function cellData(metric: string, value: number | null, low?: number | null, hig
   };
 }
 
-function Rate({ metric, p }: { metric: string; p: Proportion }) {
+function Rate({ metric, p, detail }: { metric: string; p: Proportion; detail?: string }) {
   return (
-    <td {...cellData(metric, p.rate, p.low, p.high)} data-n={p.n} title={`${p.count} of ${p.n}`}>
+    <td {...cellData(metric, p.rate, p.low, p.high)} data-n={p.n} title={`${p.count} of ${p.n}${detail ? ` (${detail})` : ''}`}>
       <span className="num">{pct(p.rate)}</span>
       <span className="ci">{interval(p.low, p.high)}</span>
       <span className="n">n={p.n}</span>
@@ -52,7 +52,13 @@ export function ArmMetricsTable({ arms, controlArm }: { arms: ArmMetrics[]; cont
                 <td {...cellData('exposures', a.exposures)}>
                   <span className="num">{a.exposures.toLocaleString()}</span>
                 </td>
-                <Rate metric="adopted" p={a.adoption.adopted} />
+                <Rate
+                  metric="adopted"
+                  p={a.adoption.adopted}
+                  detail={Object.entries(a.adoption.outcomes)
+                    .map(([outcome, n]) => `${outcome.replace('_', ' ')} ${n}`)
+                    .join(', ')}
+                />
                 {lift ? (
                   <td {...cellData('lift', lift.difference, lift.low, lift.high)} className={lift.low > 0 ? 'up' : lift.high < 0 ? 'down' : undefined}>
                     <span className="num">{pp(lift.difference)}</span>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Experiment, MetricsBucket } from '../lib/contract/experiments';
 import { api } from './api';
 import { ArmChart } from './ArmChart';
@@ -21,6 +21,9 @@ const REFRESH_MS = 60_000;
 
 /** The selected experiment: per-arm metrics for a window, charts over time, and its audit log. */
 export function ExperimentDetail({ experiment }: { experiment: Experiment }) {
+  const section = useRef<HTMLElement>(null);
+  // The detail sits under the whole list: bring it into view when an experiment is chosen.
+  useEffect(() => section.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }), []);
   const [bucket, setBucket] = useState<MetricsBucket>('day');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -38,7 +41,7 @@ export function ExperimentDetail({ experiment }: { experiment: Experiment }) {
   const arms = data?.arms.map((a) => a.arm) ?? experiment.arms.map((a) => a.name);
 
   return (
-    <section className="card detail" aria-labelledby="detail-title" data-testid={`experiment-detail-${experiment.key}`}>
+    <section ref={section} className="card detail" aria-labelledby="detail-title" data-testid={`experiment-detail-${experiment.key}`}>
       <div className="section-head">
         <h3 id="detail-title">
           Metrics · <code>{experiment.key}</code>
