@@ -23,7 +23,10 @@ const REFRESH_MS = 60_000;
 export function ExperimentDetail({ experiment }: { experiment: Experiment }) {
   const section = useRef<HTMLElement>(null);
   // The detail sits under the whole list: bring it into view when an experiment is chosen.
-  useEffect(() => section.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }), []);
+  // (Block body: newer browsers return a promise from scrollIntoView, which React would take for a cleanup.)
+  useEffect(() => {
+    section.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }, []);
   const [bucket, setBucket] = useState<MetricsBucket>('day');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');

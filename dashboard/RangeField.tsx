@@ -24,7 +24,9 @@ export function RangeField({ label, value, onCommit, disabled }: RangeFieldProps
   const held = useRef(value);
   held.current = value;
 
-  useEffect(() => setDraft(Math.round(value * 100)), [value]);
+  useEffect(() => {
+    setDraft(Math.round(value * 100));
+  }, [value]);
   useEffect(() => {
     const element = input.current!;
     const onChange = () => {
