@@ -1,5 +1,5 @@
 /**
- * `npm test`: type check, build the extension and demo, then every test tier — unit, server (PGlite,
+ * `npm test`: type check, build the extension, demo and dashboard, then every test tier — unit, server (PGlite,
  * plus PostgreSQL when DATABASE_URL is set) and e2e in real Chromium — and one closing count line.
  */
 import { spawnSync } from 'node:child_process';
@@ -28,6 +28,7 @@ function readJson<T>(path: string): T | null {
 let ok = step('type check', ['tsc', '--noEmit']);
 ok = step('build extension', ['wxt', 'build']) && ok;
 ok = step('build demo helpdesk', ['tsx', 'scripts/build-demo.ts']) && ok;
+ok = step("build team leads' dashboard", ['tsx', 'scripts/build-dashboard.ts']) && ok;
 const unitOk = step('unit and server tests (vitest)', [
   'vitest',
   'run',

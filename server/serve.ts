@@ -9,6 +9,7 @@ import { type ServerConfig, PROJECT_ROOT } from './config';
 import { openDatabase, type Database } from './db/client';
 import { acquireLock, newSystemToken, updateLock } from './runtime';
 import { seedDemo } from './demo-seed';
+import { mountDashboard } from './dashboard';
 import { createDemoApp } from '../demo/routes';
 import { loadDemoTickets } from '../demo/tickets';
 
@@ -63,9 +64,11 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
     http: config.http,
     experimentPollSeconds: config.experimentPollSeconds,
     systemToken: config.databaseUrl ? undefined : systemToken,
-    mount: options.demo
-      ? (root) => root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }))
-      : undefined,
+    mount: (root) => {
+      // The team leads' dashboard is part of every server, demo or not.
+      mountDashboard(root);
+      if (options.demo) root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }));
+    },
   });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));

@@ -44,6 +44,7 @@ program
     const server = await startServer(config, { demo: opts.demo });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`Loopdesk listening on ${server.url} (${server.database.kind}) — ready in ${seconds} s`);
+    console.log(`Leads' dashboard: ${server.url}/dashboard`);
     if (server.demoToken) {
       console.log(`Demo helpdesk:   ${server.url}/demo/agent/tickets/1001`);
       console.log(`Demo agent token: ${server.demoToken}`);
