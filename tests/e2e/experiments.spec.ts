@@ -23,7 +23,7 @@ function overlay(page: Page): Locator {
 
 const candidates = (page: Page) => overlay(page).getByRole('region', { name: /^Suggested reply/ });
 
-test('a lead switches a running experiment from pairwise to single: the open overlay shows one candidate without a reload', async ({ page, server }) => {
+test('a lead switches a running experiment from pairwise to single in the dashboard: the open overlay shows one candidate without a reload', async ({ context, page, server }) => {
   const lead = await server.token('lead', { tenant: 'demo', team: 'support', name: 'lead-lee' });
   const created = await server.call('/v1/admin/experiments', {
     method: 'POST',
@@ -44,10 +44,19 @@ test('a lead switches a running experiment from pairwise to single: the open ove
   const agentTry = await server.call('/v1/admin/experiments/tone-test', { method: 'PATCH', token: server.demoToken!, body: { mode: 'single' } });
   expect(agentTry.status).toBe(403);
 
-  // The lead switches to single; the agent does nothing and does not reload.
-  const switched = await server.call('/v1/admin/experiments/tone-test', { method: 'PATCH', token: lead, body: { mode: 'single' } });
-  expect(switched.status).toBe(200);
+  // The lead switches to single in the dashboard; the agent does nothing and does not reload.
+  const dashboard = await context.newPage();
+  await dashboard.goto(`${server.url}/dashboard`);
+  await dashboard.getByLabel('Lead or admin token').fill(lead);
+  await dashboard.getByRole('button', { name: 'Sign in' }).click();
+  const card = dashboard.getByTestId('experiment-tone-test');
+  await expect(card.getByLabel('Mode')).toHaveValue('pairwise');
+  await card.getByLabel('Mode').selectOption('single');
+  await expect.poll(async () => (await server.call('/v1/admin/experiments/tone-test', { token: lead })).body.mode).toBe('single');
+  const switchedAt = Date.now();
+  await page.bringToFront();
   await expect(candidates(page)).toHaveCount(1, { timeout: 60_000 });
+  expect(Date.now() - switchedAt).toBeLessThan(60_000);
   await expect(overlay(page).getByRole('group', { name: /which reply is better/i })).toHaveCount(0);
   const [shown] = await waitForEvents(server, `type = 'suggestion.shown' and payload->'candidates'->0->>'side' = 'single'`, []);
   expect(shown!.payload.experiment).toMatchObject({ key: 'tone-test' });
