@@ -12,7 +12,7 @@ import {
 } from '../lib/contract';
 import { amendRationale, openOutboxDb } from '../lib/outbox/db';
 import { discardQuarantined, listQuarantine, retryQuarantined } from '../lib/outbox/quarantine';
-import { enqueueWithRoom, reopenAfterFailedOpen, writeWithRoom } from '../lib/outbox/storage';
+import { enqueueWithRoom, isQuotaError, reopenAfterFailedOpen, STORAGE_UNAVAILABLE, writeWithRoom } from '../lib/outbox/storage';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { rationaleDone, rememberRationale } from '../lib/outbox/ticket-memory';
 import { fetchSelectorOverrides, reportSelectorMiss } from '../lib/selector-overrides';
@@ -128,7 +128,7 @@ export default defineBackground(() => {
       (err: Error) => {
         // A full disk made the database fail to open: the next request tries again.
         reopenAfterFailedOpen(db);
-        sendResponse({ ok: false, error: err.message });
+        sendResponse({ ok: false, error: isQuotaError(err) ? STORAGE_UNAVAILABLE : err.message });
       },
     );
     return true; // answered asynchronously

@@ -97,6 +97,7 @@ const storageProblemKnown = new WeakMap<OutboxDb, boolean>();
  * the popup and a StorageFullError tells the caller (and through it the agent).
  */
 export async function writeWithRoom<T>(db: OutboxDb, write: () => Promise<T>): Promise<T> {
+  let abortRetried = false;
   for (;;) {
     try {
       const result = await write();
@@ -107,6 +108,13 @@ export async function writeWithRoom<T>(db: OutboxDb, write: () => Promise<T>): P
       storageProblemKnown.set(db, false);
       return result;
     } catch (err) {
+      // When Chromium's disk fills mid-write, the request may only report that its transaction was
+      // aborted (the I/O error goes to the transaction): such a write is tried once more, and the
+      // retry meets the full disk again as a quota error or succeeds.
+      if ((err as { name?: string } | null)?.name === 'AbortError' && !abortRetried) {
+        abortRetried = true;
+        continue;
+      }
       if (!isQuotaError(err)) throw err;
       reopenAfterFailedOpen(db);
       if ((await pruneStep(db)) === 0) {

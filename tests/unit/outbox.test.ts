@@ -237,6 +237,26 @@ describe('storage quota', () => {
     await expect(enqueueWithRoom(db, extra)).rejects.toBeInstanceOf(StorageFullError);
   });
 
+  it('tries a write the browser aborted once more, and reports the full disk the retry meets', async () => {
+    const put = db.outbox.put.bind(db.outbox);
+    const failures = [new DOMException('The transaction was aborted, so the request cannot be fulfilled.', 'AbortError')];
+    db.outbox.put = (async (...args: Parameters<typeof put>) => {
+      const failure = failures.shift();
+      if (failure) throw failure;
+      return put(...args);
+    }) as unknown as typeof put;
+    const first = AnnotationEvent.parse(sampleEvent('preference', SUGGESTION));
+    await enqueueWithRoom(db, first);
+    expect(await db.outbox.get(first.id)).toBeTruthy();
+
+    failures.push(new DOMException('The transaction was aborted, so the request cannot be fulfilled.', 'AbortError'), diskFullWrite());
+    await expect(enqueueWithRoom(db, AnnotationEvent.parse(sampleEvent('preference', SUGGESTION)))).rejects.toBeInstanceOf(StorageFullError);
+    // An abort that persists is not taken for a full disk.
+    failures.push(...Array.from({ length: 2 }, () => new DOMException('aborted', 'AbortError')));
+    await expect(enqueueWithRoom(db, AnnotationEvent.parse(sampleEvent('preference', SUGGESTION)))).rejects.toThrow('aborted');
+    expect(await db.outbox.count()).toBe(1);
+  });
+
   it('opens the outbox again once the disk has room, after an open the full disk refused', async () => {
     const name = `outbox-${Math.random()}`;
     const seed = openOutboxDb(name);
