@@ -109,10 +109,12 @@ export async function writeWithRoom<T>(db: OutboxDb, write: () => Promise<T>): P
       return result;
     } catch (err) {
       // When Chromium's disk fills mid-write, the request may only report that its transaction was
-      // aborted (the I/O error goes to the transaction): such a write is tried once more, and the
-      // retry meets the full disk again as a quota error or succeeds.
+      // aborted (the I/O error goes to the transaction) while the browser closes the connection:
+      // such a write is tried once more on a new connection (a transaction on the closing one
+      // never settles), and the retry meets the full disk again as a quota error or succeeds.
       if ((err as { name?: string } | null)?.name === 'AbortError' && !abortRetried) {
         abortRetried = true;
+        db.close({ disableAutoOpen: false });
         continue;
       }
       if (!isQuotaError(err)) throw err;
