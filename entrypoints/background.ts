@@ -12,7 +12,7 @@ import {
 } from '../lib/contract';
 import { amendRationale, openOutboxDb } from '../lib/outbox/db';
 import { discardQuarantined, listQuarantine, retryQuarantined } from '../lib/outbox/quarantine';
-import { enqueueWithRoom, writeWithRoom } from '../lib/outbox/storage';
+import { enqueueWithRoom, isQuotaError, reopenAfterFailedOpen, STORAGE_UNAVAILABLE, writeWithRoom } from '../lib/outbox/storage';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { rationaleDone, rememberRationale } from '../lib/outbox/ticket-memory';
 import { createAssignmentPoller } from '../lib/experiment-assignment';
@@ -128,7 +128,11 @@ export default defineBackground(() => {
     const handler = handlers[request.type] as (r: BackgroundRequest, s: Sender) => Promise<unknown>;
     handler(request, sender).then(
       (value) => sendResponse({ ok: true, value }),
-      (err: Error) => sendResponse({ ok: false, error: err.message }),
+      (err: Error) => {
+        // A full disk made the database fail to open: the next request tries again.
+        reopenAfterFailedOpen(db);
+        sendResponse({ ok: false, error: isQuotaError(err) ? STORAGE_UNAVAILABLE : err.message });
+      },
     );
     return true; // answered asynchronously
   });
@@ -184,7 +188,7 @@ export default defineBackground(() => {
   browser.alarms.create(SYNC_ALARM, { periodInMinutes: 1 });
   browser.alarms.create(ASSIGNMENT_ALARM, { periodInMinutes: 0.5 });
   browser.alarms.onAlarm.addListener((alarm) => {
-    if (alarm.name === SYNC_ALARM) void engine.sync();
+    if (alarm.name === SYNC_ALARM) void engine.sync().catch(() => reopenAfterFailedOpen(db));
     if (alarm.name === ASSIGNMENT_ALARM) void assignments.poll();
   });
   // Caches an older build kept under keys it no longer reads.

@@ -1,4 +1,4 @@
-import Dexie, { type EntityTable, type Transaction } from 'dexie';
+import Dexie, { type DexieOptions, type EntityTable, type Transaction } from 'dexie';
 import type { AdoptionRationale, AnnotationEvent } from '../contract';
 
 /** An event waiting for the server. */
@@ -64,8 +64,8 @@ export const eventBytes = (event: AnnotationEvent) => JSON.stringify(event).leng
  * The extension's IndexedDB. Every schema change gets a new version with an upgrade function, so
  * events queued by an older build survive an update. Versions are never edited once released.
  */
-export function openOutboxDb(name = OUTBOX_DB_NAME): OutboxDb {
-  const db = new Dexie(name) as OutboxDb;
+export function openOutboxDb(name = OUTBOX_DB_NAME, options?: DexieOptions): OutboxDb {
+  const db = new Dexie(name, options) as OutboxDb;
   // v1 (0.1.0, the walking skeleton): the queue, the quarantine and sync metadata.
   db.version(1).stores({
     outbox: 'id, queuedAt, nextAttemptAt',

@@ -1,3 +1,4 @@
+import type Dexie from 'dexie';
 import type { AnnotationEvent } from '../contract';
 import { enqueue, type OutboxDb } from './db';
 
@@ -20,17 +21,51 @@ export class StorageFullError extends Error {
   }
 }
 
-/** Whether an IndexedDB failure (possibly wrapped by Dexie, or inside a bulk error) is a quota error. */
+/**
+ * How Chromium reports a full disk other than as a QuotaExceededError: a write whose LevelDB file
+ * cannot grow fails with `UnknownError` "… IO error: …/000005.ldb: FILE_ERROR_NO_SPACE …" and closes
+ * the connection (measured with Chromium 156 on a full tmpfs; the reopen then fails with
+ * QuotaExceededError "Encountered full disk while opening backing store").
+ */
+const DISK_FULL_MESSAGE = /FILE_ERROR_NO_SPACE|No space left on device/;
+
+/**
+ * Whether an IndexedDB failure (possibly wrapped by Dexie, or inside a bulk error) means the browser
+ * has no room to store: a QuotaExceededError, or Chromium's I/O error for a full disk.
+ */
 export function isQuotaError(err: unknown): boolean {
   const seen = new Set<unknown>();
   const visit = (e: unknown): boolean => {
     if (!e || typeof e !== 'object' || seen.has(e)) return false;
     seen.add(e);
-    const x = e as { name?: string; inner?: unknown; failures?: unknown[] };
+    const x = e as { name?: string; message?: unknown; inner?: unknown; failures?: unknown[] };
     if (x.name === 'QuotaExceededError') return true;
+    if (x.name === 'UnknownError' && typeof x.message === 'string' && DISK_FULL_MESSAGE.test(x.message)) return true;
     return visit(x.inner) || (Array.isArray(x.failures) && x.failures.some(visit));
   };
   return visit(err);
+}
+
+/**
+ * After Chromium closes the connection on a full disk, reopening fails until space is freed, and
+ * Dexie then keeps rejecting every operation with that first failure for the life of the worker.
+ * This clears the failed state so that the next operation opens the database again. Returns
+ * whether there was one to clear.
+ */
+export function reopenAfterFailedOpen(db: Dexie): boolean {
+  if (!db.hasFailed()) return false;
+  db.close({ disableAutoOpen: false });
+  return true;
+}
+
+/** Prunes one step, counting a prune the full disk itself refuses as nothing pruned. */
+async function pruneStep(db: OutboxDb): Promise<number> {
+  try {
+    return await pruneOldestDelivered(db);
+  } catch (err) {
+    if (isQuotaError(err)) return 0;
+    throw err;
+  }
 }
 
 /**
@@ -49,6 +84,10 @@ export async function pruneOldestDelivered(db: OutboxDb, count = PRUNE_STEP): Pr
   });
 }
 
+/** What the popup shows when the outbox cannot even be opened for lack of space. */
+export const STORAGE_UNAVAILABLE =
+  "Loopdesk's storage in this browser is full: the outbox cannot be opened, so new feedback cannot be saved. Free disk space; queued events are sent once it opens again.";
+
 /** Whether a storage problem is recorded in the database's meta table, once known. */
 const storageProblemKnown = new WeakMap<OutboxDb, boolean>();
 
@@ -58,6 +97,7 @@ const storageProblemKnown = new WeakMap<OutboxDb, boolean>();
  * the popup and a StorageFullError tells the caller (and through it the agent).
  */
 export async function writeWithRoom<T>(db: OutboxDb, write: () => Promise<T>): Promise<T> {
+  let abortRetried = false;
   for (;;) {
     try {
       const result = await write();
@@ -68,8 +108,19 @@ export async function writeWithRoom<T>(db: OutboxDb, write: () => Promise<T>): P
       storageProblemKnown.set(db, false);
       return result;
     } catch (err) {
+      // When Chromium's disk fills mid-write, the request may only report that its transaction was
+      // aborted (the I/O error goes to the transaction) while the browser closes the connection:
+      // such a write is tried once more on a new connection (a transaction on the closing one
+      // never settles), and the retry meets the full disk again as a quota error or succeeds.
+      if ((err as { name?: string } | null)?.name === 'AbortError' && !abortRetried) {
+        abortRetried = true;
+        db.close({ disableAutoOpen: false });
+        continue;
+      }
       if (!isQuotaError(err)) throw err;
-      if ((await pruneOldestDelivered(db)) === 0) {
+      reopenAfterFailedOpen(db);
+      if ((await pruneStep(db)) === 0) {
+        reopenAfterFailedOpen(db);
         const full = new StorageFullError();
         await db.meta.put({ key: 'storageProblem', value: full.message }).catch(() => {});
         storageProblemKnown.set(db, true);

@@ -1,6 +1,6 @@
 import { EventBatchResponse, MAX_BODY_BYTES, type SyncStatus } from '../contract';
 import { eventBytes, type DeliveredReceipt, type OutboxDb, type QuarantinedEvent, type QueuedEvent } from './db';
-import { isQuotaError, pruneOldestDelivered, tidyDelivered, type StorageEstimate } from './storage';
+import { isQuotaError, pruneOldestDelivered, STORAGE_UNAVAILABLE, tidyDelivered, type StorageEstimate } from './storage';
 
 export interface SyncTarget {
   serverUrl: string;
@@ -182,7 +182,16 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
     return status();
   }
 
-  async function status(): Promise<SyncStatus> {
+  /** A database the full disk keeps closed is reported as such, not as a raw I/O error. */
+  function storageFailure(err: unknown): never {
+    throw isQuotaError(err) ? new Error(STORAGE_UNAVAILABLE) : err;
+  }
+
+  function status(): Promise<SyncStatus> {
+    return readStatus().catch(storageFailure);
+  }
+
+  async function readStatus(): Promise<SyncStatus> {
     const [queued, quarantined, delivered, lastSyncAt, lastError, storageProblem] = await Promise.all([
       db.outbox.count(),
       db.quarantine.count(),
@@ -207,7 +216,7 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
      * agent's "Sync now") also sends events still waiting out their backoff.
      */
     sync(options: { force?: boolean } = {}): Promise<SyncStatus> {
-      running ??= run(options.force ?? false).finally(() => {
+      running ??= run(options.force ?? false).catch(storageFailure).finally(() => {
         running = null;
       });
       return running;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Dexie from 'dexie';
 import { AnnotationEvent } from '../../lib/contract';
 import { amendRationale, enqueue, eventBytes, openOutboxDb, type DeliveredReceipt, type OutboxDb } from '../../lib/outbox/db';
-import { enqueueWithRoom, RECEIPT_MAX_AGE_MS, StorageFullError, tidyDelivered } from '../../lib/outbox/storage';
+import { enqueueWithRoom, isQuotaError, RECEIPT_MAX_AGE_MS, reopenAfterFailedOpen, STORAGE_UNAVAILABLE, StorageFullError, tidyDelivered } from '../../lib/outbox/storage';
 import { backoffMs, createSyncEngine } from '../../lib/outbox/sync';
 import { sampleEvent } from '../support/events';
 
@@ -205,6 +205,88 @@ describe('storage quota', () => {
     await enqueueWithRoom(db, extra);
     status = await engineFor(db).status();
     expect(status).toMatchObject({ queued: 1, storageProblem: null });
+  });
+
+  /** What Chromium 156 raised on a full disk (tmpfs), write first and reopen after. */
+  const diskFullWrite = () =>
+    new DOMException(
+      'Connection is closing because of: IO error: .../chrome-extension_x_0.indexeddb.leveldb/000005.ldb: FILE_ERROR_NO_SPACE (ChromeMethodBFE: 3::WritableFileAppend::8)',
+      'UnknownError',
+    );
+  const diskFullOpen = () => new DOMException('Encountered full disk while opening backing store for indexedDB.open.', 'QuotaExceededError');
+
+  it("counts Chromium's full-disk I/O error as storage pressure, and no other unknown error", () => {
+    expect(isQuotaError(diskFullWrite())).toBe(true);
+    expect(isQuotaError(new Dexie.UnknownError('wrapped', diskFullWrite()))).toBe(true);
+    expect(isQuotaError(diskFullOpen())).toBe(true);
+    expect(isQuotaError(new DOMException('Connection is closing because of: IO error: .../000005.ldb: Corruption', 'UnknownError'))).toBe(false);
+    expect(isQuotaError(new DOMException('FILE_ERROR_NO_SPACE', 'AbortError'))).toBe(false);
+    expect(isQuotaError(new Error('FILE_ERROR_NO_SPACE'))).toBe(false);
+  });
+
+  it('tells the agent, not a raw I/O error, when the full disk refuses the write and the pruning too', async () => {
+    await db.delivered.bulkAdd(Array.from({ length: 10 }, (_, i) => receipt(i)));
+    db.outbox.put = (async () => {
+      throw diskFullWrite();
+    }) as unknown as typeof db.outbox.put;
+    // Chromium closes the connection after the I/O error; every reopen then fails while the disk is full.
+    db.transaction = (async () => {
+      throw diskFullOpen();
+    }) as unknown as typeof db.transaction;
+    const extra = AnnotationEvent.parse(sampleEvent('knowledge.missing', SUGGESTION));
+    await expect(enqueueWithRoom(db, extra)).rejects.toBeInstanceOf(StorageFullError);
+  });
+
+  it('tries a write the browser aborted once more, and reports the full disk the retry meets', async () => {
+    const put = db.outbox.put.bind(db.outbox);
+    const failures = [new DOMException('The transaction was aborted, so the request cannot be fulfilled.', 'AbortError')];
+    db.outbox.put = (async (...args: Parameters<typeof put>) => {
+      const failure = failures.shift();
+      if (failure) throw failure;
+      return put(...args);
+    }) as unknown as typeof put;
+    const first = AnnotationEvent.parse(sampleEvent('preference', SUGGESTION));
+    await enqueueWithRoom(db, first);
+    expect(await db.outbox.get(first.id)).toBeTruthy();
+
+    failures.push(new DOMException('The transaction was aborted, so the request cannot be fulfilled.', 'AbortError'), diskFullWrite());
+    await expect(enqueueWithRoom(db, AnnotationEvent.parse(sampleEvent('preference', SUGGESTION)))).rejects.toBeInstanceOf(StorageFullError);
+    // An abort that persists is not taken for a full disk.
+    failures.push(...Array.from({ length: 2 }, () => new DOMException('aborted', 'AbortError')));
+    await expect(enqueueWithRoom(db, AnnotationEvent.parse(sampleEvent('preference', SUGGESTION)))).rejects.toThrow('aborted');
+    expect(await db.outbox.count()).toBe(1);
+  });
+
+  it('opens the outbox again once the disk has room, after an open the full disk refused', async () => {
+    const name = `outbox-${Math.random()}`;
+    const seed = openOutboxDb(name);
+    const queued = AnnotationEvent.parse(sampleEvent('preference', SUGGESTION));
+    await enqueue(seed, queued);
+    seed.close();
+    // indexedDB.open fails as Chromium's does while the disk is full, until `diskFull` is cleared.
+    let diskFull = true;
+    const flaky = new Proxy(indexedDB, {
+      get(target, key) {
+        if (key !== 'open') return Reflect.get(target, key);
+        return (...args: Parameters<IDBFactory['open']>) => {
+          if (!diskFull) return target.open(...args);
+          const request = {} as IDBOpenDBRequest & { error: DOMException };
+          Object.defineProperty(request, 'error', { value: diskFullOpen() });
+          setTimeout(() => request.onerror?.({ type: 'error', target: request, preventDefault() {}, stopPropagation() {} } as never), 0);
+          return request;
+        };
+      },
+    });
+    const full = openOutboxDb(name, { indexedDB: flaky, IDBKeyRange });
+    const engine = createSyncEngine(full, { target: async () => null });
+    await expect(engine.status()).rejects.toThrow(STORAGE_UNAVAILABLE);
+    diskFull = false;
+    // Dexie keeps the first open failure for good...
+    await expect(full.outbox.count()).rejects.toThrow(/full disk/);
+    // ...until it is cleared; then the next operation opens the database and finds the queue intact.
+    expect(reopenAfterFailedOpen(full)).toBe(true);
+    expect(await engine.status()).toMatchObject({ queued: 1, storageProblem: null });
+    expect(reopenAfterFailedOpen(full)).toBe(false);
   });
 
   it('drops receipts past their retention, and half of them under storage pressure', async () => {
