@@ -25,6 +25,7 @@ import { ingestEvents } from './events';
 import { listModels, ModelInputError, promoteModel, rollbackModel } from './flywheel/models';
 import { runFlywheel } from './flywheel/run';
 import { createExport, ExportInputError, type ExportStream } from './exports';
+import { mountExperimentMetricsRoutes } from './experiments/metrics-routes';
 import { installHttp, metricsHandler, type HttpOptions } from './http';
 import { findUnstorableText } from './http/storable';
 import { createGenerator } from './generation';
@@ -390,6 +391,7 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ misses: await listSelectorMisses(database, callerOf(c.get('principal')).tenantId) });
   });
 
+  mountExperimentMetricsRoutes(api, database);
   app.route('/v1', api);
   return app;
 }
