@@ -210,6 +210,8 @@ export const events = pgTable(
   (t) => [
     index('events_tenant_type_received').on(t.tenantId, t.type, t.receivedAt),
     index('events_suggestion').on(t.suggestionId),
+    // events_tenant_experiment_created (tenant_id, experiment_key, client_created_at) for the
+    // experiment metrics is created by the hand-written migration 0008, outside drizzle-kit.
   ],
 );
 
