@@ -210,8 +210,9 @@ export const events = pgTable(
   (t) => [
     index('events_tenant_type_received').on(t.tenantId, t.type, t.receivedAt),
     index('events_suggestion').on(t.suggestionId),
-    // events_tenant_experiment_created (tenant_id, experiment_key, client_created_at) for the
-    // experiment metrics is created by the hand-written migration 0008, outside drizzle-kit.
+    // The experiment metrics' generated columns (metric_arms, metric_value, metric_outcome) and
+    // their covering index events_experiment_metrics come from the hand-written migration 0008,
+    // outside drizzle-kit: see that file for what each column holds.
   ],
 );
 

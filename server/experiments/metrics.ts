@@ -1,6 +1,7 @@
 import type { ArmMetrics, ArmSeriesPoint, ExperimentMetrics, MetricsBucket, Proportion } from '../../lib/contract';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { bradleyTerry, newcombeDifference, wilsonInterval } from './stats';
+import { bradleyTerry, newcombeDifference, wilsonInterval, type PairRecord } from './stats';
 
 /**
  * Per-arm metrics of one experiment, aggregated in SQL in one round trip from the `events` table.
@@ -34,8 +35,13 @@ import { bradleyTerry, newcombeDifference, wilsonInterval } from './stats';
  * - **series**: per time bucket (`date_trunc` of the client time in UTC) and arm: exposures, adopted
  *   and preference wins as above, the events falling in the bucket.
  *
- * A suggestion shown before `from` whose not-used adoption, label or report falls inside the
- * window is not attributed to an arm: attribution looks only at the window's `suggestion.shown`.
+ * Attribution through the suggestion looks only at the window's `suggestion.shown` events: a
+ * suggestion shown before `from` whose not-used adoption, label or report falls inside the window
+ * counts for no arm; and a suggestion is expected to be shown once (the overlay records it once),
+ * a second `suggestion.shown` of it would count its attributed events twice.
+ *
+ * The fields come from generated columns (migration 0008), not from the payloads, so a dashboard
+ * load at a million events reads a narrow index rather than a gigabyte of JSON.
  */
 export interface MetricsOptions {
   /** The arm the others are compared with; the alphabetically first arm reported when absent. */
@@ -57,99 +63,114 @@ export class MetricsInputError extends Error {
   }
 }
 
+/** Outcomes that count as adopted; the series' SQL names the same three. */
 const ADOPTED_OUTCOMES = ['verbatim', 'edited', 'partial'];
 
+/** Events of the given types of the experiment in the window: ranges of the covering index (migration 0008). */
+function scope(alias: string, types: string[]): string {
+  return `${alias}.tenant_id = $1::uuid and ${alias}.experiment_key = $2
+          and ${alias}.type in (${types.map((t) => `'${t}'`).join(', ')})
+          and ${alias}.client_created_at >= coalesce($3::timestamptz, '-infinity'::timestamptz)
+          and ${alias}.client_created_at < coalesce($4::timestamptz, 'infinity'::timestamptz)`;
+}
+
+/** A bucket's start in epoch ms, computed on grouped rows only (date_trunc per row is cheap, numeric extract is not). */
+const BUCKET_MS = `(extract(epoch from bucket) * 1000)::float8`;
+
 /**
- * One pass over the window's events pulls out the few fields each metric needs (reading each
- * payload once); the rest works on that narrow set. The answer is one row of JSON columns, so the
- * whole dashboard is a single round trip on PGlite and PostgreSQL alike.
+ * Reads only the generated metric columns (migration 0008), never the payloads, as index-only
+ * ranges, and aggregates the events down to a few hundred rows: counts per combination of arms
+ * shown and time bucket, rather than per arm, so that no step multiplies the events by the arms;
+ * the few groups are split into arms afterwards. The answer is one row of JSON columns: the whole
+ * dashboard is a single round trip on PGlite and PostgreSQL alike.
  */
-const METRICS_SQL = `
-with scoped as materialized (
-  select e.type, e.suggestion_id,
-         (extract(epoch from date_trunc($5, e.client_created_at, 'UTC')) * 1000)::float8 as bucket,
-         case when e.type = 'suggestion.shown' then e.payload->'candidates' end as candidates,
-         case when e.type = 'preference' then split_part(e.payload->>'candidateA', ':', 2) end as left_arm,
-         case when e.type = 'preference' then split_part(e.payload->>'candidateB', ':', 2) end as right_arm,
-         case when e.type = 'preference' and e.payload->>'bothUnusable' is distinct from 'true'
-              then case when e.payload->>'choice' like 'A\\_%' then 1.0
-                        when e.payload->>'choice' = 'tie' then 0.5
-                        when e.payload->>'choice' like 'B\\_%' then 0.0 end end as left_score,
-         case when e.type = 'adoption' then split_part(e.payload->>'candidateId', ':', 2) end as candidate_arm,
-         case when e.type = 'adoption' then e.payload->>'outcome' end as outcome,
-         case when e.type = 'adoption' then (e.payload->>'timeToSendMs')::float8 end as time_to_send,
-         case when e.type = 'knowledge.relevance' and (e.payload->>'rank')::int <= 8
-              then case e.payload->>'label' when 'relevant' then 1.0 when 'partly' then 0.5 else 0.0 end end as relevance
+export const METRICS_SQL = `
+with shown as (
+  select e.suggestion_id, e.metric_arms as arms
     from events e
-   where e.tenant_id = $1::uuid and e.experiment_key = $2
-     and e.client_created_at >= coalesce($3::timestamptz, '-infinity'::timestamptz)
-     and e.client_created_at < coalesce($4::timestamptz, 'infinity'::timestamptz)
+   where ${scope('e', ['suggestion.shown'])}
 ),
-shown as materialized (
-  select s.suggestion_id, s.bucket, c->>'arm' as arm
-    from scoped s cross join lateral jsonb_array_elements(s.candidates) c
-   where s.type = 'suggestion.shown'
-),
-suggestion_arms as materialized (
-  select distinct suggestion_id, arm from shown
+attributed as materialized (
+  select e.type, date_trunc($5, e.client_created_at, 'UTC') as bucket, e.metric_value as value, e.metric_outcome as outcome, s.arms
+    from events e join shown s on s.suggestion_id = e.suggestion_id
+   where ${scope('e', ['adoption', 'knowledge.relevance', 'knowledge.missing'])}
+     and (e.type <> 'adoption' or cardinality(e.metric_arms) = 0)
 ),
 adoptions as materialized (
-  select a.bucket, coalesce(a.candidate_arm, sa.arm) as arm, a.outcome, a.time_to_send
-    from scoped a
-    left join suggestion_arms sa on a.candidate_arm is null and sa.suggestion_id = a.suggestion_id
-   where a.type = 'adoption'
-),
-comparisons as materialized (
-  select bucket, left_arm, right_arm, left_score
-    from scoped
-   where type = 'preference' and left_score is not null and left_arm <> right_arm
-),
-preference_sides as (
-  select bucket, left_arm as arm, left_score as wins from comparisons
+  select date_trunc($5, e.client_created_at, 'UTC') as bucket, e.metric_arms[1] as arm, e.metric_outcome as outcome, e.metric_value as time_to_send
+    from events e
+   where ${scope('e', ['adoption'])} and cardinality(e.metric_arms) = 1
   union all
-  select bucket, right_arm, 1 - left_score from comparisons
+  select a.bucket, arm, a.outcome, a.value
+    from attributed a cross join lateral unnest(a.arms) as arm
+   where a.type = 'adoption'
 )
 select
   (select coalesce(json_agg(x), '[]') from (
-     select arm, count(*)::int as exposures from shown group by arm) x) as exposures,
+     select arms, ${BUCKET_MS} as bucket, count(*)::int as events
+       from (select e.metric_arms as arms, date_trunc($5, e.client_created_at, 'UTC') as bucket
+               from events e where ${scope('e', ['suggestion.shown'])}) shown_at
+      group by arms, bucket) x) as exposures,
   (select coalesce(json_agg(x), '[]') from (
-     select arm, outcome, count(*)::int as events from adoptions where arm is not null group by arm, outcome) x) as outcomes,
+     select arm, outcome, ${BUCKET_MS} as bucket, count(*)::int as events from adoptions group by arm, outcome, bucket) x) as adoptions,
   (select coalesce(json_agg(x), '[]') from (
-     select arm,
-            percentile_cont(0.5) within group (order by time_to_send) as p50,
-            percentile_cont(0.9) within group (order by time_to_send) as p90
-       from adoptions where arm is not null and time_to_send is not null group by arm) x) as time_to_send,
+     select arm, percentile_cont(array[0.5, 0.9]) within group (order by time_to_send) as percentiles
+       from adoptions where time_to_send is not null group by arm) x) as time_to_send,
   (select coalesce(json_agg(x), '[]') from (
-     select left_arm as first, right_arm as second, sum(left_score)::float8 as wins, count(*)::int as comparisons
-       from comparisons group by left_arm, right_arm) x) as pairs,
+     select arms, ${BUCKET_MS} as bucket, sum(value)::float8 as wins, count(*)::int as comparisons
+       from (select e.metric_arms as arms, e.metric_value as value, date_trunc($5, e.client_created_at, 'UTC') as bucket
+               from events e
+              where ${scope('e', ['preference'])} and e.metric_value is not null and e.metric_arms[1] <> e.metric_arms[2]) compared
+      group by arms, bucket) x) as comparisons,
   (select coalesce(json_agg(x), '[]') from (
-     select sa.arm, sum(r.relevance)::float8 as hits, count(*)::int as labels
-       from scoped r join suggestion_arms sa on sa.suggestion_id = r.suggestion_id
-      where r.type = 'knowledge.relevance' and r.relevance is not null group by sa.arm) x) as relevance,
+     select arms, sum(value)::float8 as hits, count(*)::int as labels
+       from attributed where type = 'knowledge.relevance' and value is not null group by arms) x) as relevance,
   (select coalesce(json_agg(x), '[]') from (
-     select sa.arm, count(*)::int as reports
-       from scoped m join suggestion_arms sa on sa.suggestion_id = m.suggestion_id
-      where m.type = 'knowledge.missing' group by sa.arm) x) as missing,
-  (select coalesce(json_agg(x), '[]') from (
-     select bucket, arm, count(*)::int as exposures from shown group by bucket, arm) x) as series_exposures,
-  (select coalesce(json_agg(x), '[]') from (
-     select bucket, arm, count(*) filter (where outcome = any($6::text[]))::int as adopted, count(*)::int as events
-       from adoptions where arm is not null group by bucket, arm) x) as series_adoption,
-  (select coalesce(json_agg(x), '[]') from (
-     select bucket, arm, sum(wins)::float8 as wins, count(*)::int as comparisons
-       from preference_sides group by bucket, arm) x) as series_preference
+     select arms, count(*)::int as reports from attributed where type = 'knowledge.missing' group by arms) x) as missing
 `;
 
+/**
+ * Planner settings for the metrics transaction only (`set_config(…, true)` is `set local`).
+ * - enable_nestloop: the row estimates of the joined ranges are guesses (and wild ones before a
+ *   table's first ANALYZE, which PGlite never runs by itself); a nested loop on such a guess is
+ *   quadratic in the events, where a hash join is linear whatever the sizes turn out to be.
+ * - enable_mergejoin: sorting both sides by suggestion id to merge them costs more than hashing
+ *   the shown side (measured with bench/metrics.ts).
+ * - work_mem: room to hash the shown suggestions and sort the times to send in memory.
+ * - max_parallel_workers_per_gather: a second or two of single-core work at a million events;
+ *   workers' start-up and the gather cost more than they saved on the bench machine.
+ * - jit: the plan's cost passes the JIT thresholds, yet compiling it costs more than it saves.
+ */
+const PLANNER_SETTINGS = {
+  enable_nestloop: 'off',
+  enable_mergejoin: 'off',
+  work_mem: '64MB',
+  max_parallel_workers_per_gather: '0',
+  jit: 'off',
+};
+
+/** `$n` placeholders in `text` as drizzle parameters, so the statement can run inside a transaction. */
+function withParameters(text: string, params: unknown[]): SQL {
+  const chunks: SQL[] = [];
+  let last = 0;
+  for (const match of text.matchAll(/\$(\d+)/g)) {
+    chunks.push(sql.raw(text.slice(last, match.index)), sql`${params[Number(match[1]) - 1]}`);
+    last = match.index + match[0].length;
+  }
+  chunks.push(sql.raw(text.slice(last)));
+  return sql.join(chunks);
+}
+
 interface MetricsRow {
-  exposures: { arm: string; exposures: number }[];
-  outcomes: { arm: string; outcome: string; events: number }[];
-  time_to_send: { arm: string; p50: number; p90: number }[];
-  pairs: { first: string; second: string; wins: number; comparisons: number }[];
-  relevance: { arm: string; hits: number; labels: number }[];
-  missing: { arm: string; reports: number }[];
-  series_exposures: { bucket: number; arm: string; exposures: number }[];
-  series_adoption: { bucket: number; arm: string; adopted: number; events: number }[];
-  series_preference: { bucket: number; arm: string; wins: number; comparisons: number }[];
+  /** Shown events per combination of arms (in shown order) and bucket. */
+  exposures: { arms: string[]; bucket: number; events: number }[];
+  /** Adoption events per arm they count for, outcome and bucket. */
+  adoptions: { arm: string; outcome: string; bucket: number; events: number }[];
+  time_to_send: { arm: string; percentiles: [number, number] }[];
+  /** Comparisons per [left arm, right arm] and bucket; wins are the left arm's. */
+  comparisons: { arms: [string, string]; bucket: number; wins: number; comparisons: number }[];
+  relevance: { arms: string[]; hits: number; labels: number }[];
+  missing: { arms: string[]; reports: number }[];
 }
 
 export function proportion(count: number, n: number): Proportion {
@@ -172,23 +193,21 @@ export async function experimentMetrics(
   const from = options.from ?? null;
   const to = options.to ?? null;
   if (from && to && from >= to) throw new MetricsInputError('from: must be before to');
+  const params = [tenantId, key, from?.toISOString() ?? null, to?.toISOString() ?? null, options.bucket];
+  const [raw] = await database.db.transaction(async (tx) => {
+    await tx.execute(sql.raw(`select ${Object.entries(PLANNER_SETTINGS).map(([name, value]) => `set_config('${name}', '${value}', true)`).join(', ')}`));
+    const result = (await tx.execute(withParameters(METRICS_SQL, params))) as unknown as { rows: Record<keyof MetricsRow, unknown>[] };
+    return result.rows;
+  });
   // JSON columns arrive as text from some drivers and parsed from others.
-  const [raw] = await database.query<Record<keyof MetricsRow, unknown>>(METRICS_SQL, [
-    tenantId,
-    key,
-    from?.toISOString() ?? null,
-    to?.toISOString() ?? null,
-    options.bucket,
-    ADOPTED_OUTCOMES,
-  ]);
   const row = Object.fromEntries(
     Object.entries(raw!).map(([column, value]) => [column, typeof value === 'string' ? JSON.parse(value) : value]),
   ) as unknown as MetricsRow;
 
   const seen = new Set<string>();
-  for (const r of row.exposures) seen.add(r.arm);
-  for (const r of row.outcomes) seen.add(r.arm);
-  for (const r of row.pairs) seen.add(r.first).add(r.second);
+  for (const r of row.exposures) for (const arm of r.arms) seen.add(arm);
+  for (const r of row.adoptions) seen.add(r.arm);
+  for (const r of row.comparisons) seen.add(r.arms[0]).add(r.arms[1]);
   const arms = options.arms?.length ? [...options.arms] : [...seen].sort();
   const controlArm = options.controlArm ?? arms[0];
   if (!controlArm) throw new MetricsInputError(`no events for experiment "${key}" in this window, and no control arm to report`, 404);
@@ -196,31 +215,49 @@ export async function experimentMetrics(
     throw new MetricsInputError(`control: no arm "${controlArm}" in experiment "${key}" (arms: ${arms.join(', ') || 'none seen'})`);
   }
   const reported = new Set(arms);
+  /** Each arm of a combination once (a suggestion shows an arm at most once; this makes sure). */
+  const each = (combination: string[]) => new Set(combination);
 
-  const exposures = new Map(row.exposures.map((r) => [r.arm, r.exposures]));
+  const exposures = new Map<string, number>();
+  for (const r of row.exposures) for (const arm of each(r.arms)) add(exposures, arm, r.events);
   const outcomes = new Map<string, Record<string, number>>();
   const adopted = new Map<string, number>();
   const adoptionEvents = new Map<string, number>();
-  for (const r of row.outcomes) {
+  for (const r of row.adoptions) {
     const byOutcome = outcomes.get(r.arm) ?? {};
-    byOutcome[r.outcome] = r.events;
+    byOutcome[r.outcome] = (byOutcome[r.outcome] ?? 0) + r.events;
     outcomes.set(r.arm, byOutcome);
     add(adoptionEvents, r.arm, r.events);
     if (ADOPTED_OUTCOMES.includes(r.outcome)) add(adopted, r.arm, r.events);
   }
-  const timeToSend = new Map(row.time_to_send.map((r) => [r.arm, r]));
+  const timeToSend = new Map(row.time_to_send.map((r) => [r.arm, r.percentiles]));
+  const pairTotals = new Map<string, PairRecord>();
   const wins = new Map<string, number>();
   const comparisons = new Map<string, number>();
-  for (const pair of row.pairs) {
-    add(wins, pair.first, pair.wins);
-    add(wins, pair.second, pair.comparisons - pair.wins);
-    add(comparisons, pair.first, pair.comparisons);
-    add(comparisons, pair.second, pair.comparisons);
+  for (const r of row.comparisons) {
+    const [left, right] = r.arms;
+    const id = `${left}\u0000${right}`;
+    const pair = pairTotals.get(id) ?? { first: left, second: right, wins: 0, comparisons: 0 };
+    pair.wins += r.wins;
+    pair.comparisons += r.comparisons;
+    pairTotals.set(id, pair);
+    add(wins, left, r.wins);
+    add(wins, right, r.comparisons - r.wins);
+    add(comparisons, left, r.comparisons);
+    add(comparisons, right, r.comparisons);
   }
   // Strengths among the reported arms only, so that they sum to 1 over what the dashboard shows.
-  const strengths = bradleyTerry(row.pairs.filter((p) => reported.has(p.first) && reported.has(p.second)));
-  const relevance = new Map(row.relevance.map((r) => [r.arm, r]));
-  const missing = new Map(row.missing.map((r) => [r.arm, r.reports]));
+  const strengths = bradleyTerry([...pairTotals.values()].filter((p) => reported.has(p.first) && reported.has(p.second)));
+  const relevanceHits = new Map<string, number>();
+  const relevanceLabels = new Map<string, number>();
+  for (const r of row.relevance) {
+    for (const arm of each(r.arms)) {
+      add(relevanceHits, arm, r.hits);
+      add(relevanceLabels, arm, r.labels);
+    }
+  }
+  const missing = new Map<string, number>();
+  for (const r of row.missing) for (const arm of each(r.arms)) add(missing, arm, r.reports);
 
   const controlAdopted = adopted.get(controlArm) ?? 0;
   const controlEvents = adoptionEvents.get(controlArm) ?? 0;
@@ -238,9 +275,9 @@ export async function experimentMetrics(
       },
       preferenceWins: proportion(wins.get(arm) ?? 0, comparisons.get(arm) ?? 0),
       bradleyTerry: strengths.get(arm) ?? null,
-      precisionAt8: proportion(relevance.get(arm)?.hits ?? 0, relevance.get(arm)?.labels ?? 0),
+      precisionAt8: proportion(relevanceHits.get(arm) ?? 0, relevanceLabels.get(arm) ?? 0),
       missingKnowledge: proportion(missing.get(arm) ?? 0, armExposures),
-      timeToSend: { p50: timeToSend.get(arm)?.p50 ?? null, p90: timeToSend.get(arm)?.p90 ?? null },
+      timeToSend: { p50: timeToSend.get(arm)?.[0] ?? null, p90: timeToSend.get(arm)?.[1] ?? null },
     };
   });
 
@@ -256,7 +293,7 @@ export async function experimentMetrics(
   };
 }
 
-/** Merges the three per-bucket aggregates into one point per bucket and arm, in time then arm order. */
+/** Splits the grouped rows into one point per bucket and reported arm, in time then arm order. */
 function buildSeries(row: MetricsRow, reported: Set<string>): ArmSeriesPoint[] {
   const points = new Map<string, { bucket: number; arm: string; exposures: number; adopted: number; events: number; wins: number; comparisons: number }>();
   const point = (bucket: number, arm: string) => {
@@ -265,14 +302,27 @@ function buildSeries(row: MetricsRow, reported: Set<string>): ArmSeriesPoint[] {
     if (!p) points.set(id, (p = { bucket, arm, exposures: 0, adopted: 0, events: 0, wins: 0, comparisons: 0 }));
     return p;
   };
-  for (const r of row.series_exposures) if (reported.has(r.arm)) point(r.bucket, r.arm).exposures = r.exposures;
-  for (const r of row.series_adoption) {
-    if (!reported.has(r.arm)) continue;
-    Object.assign(point(r.bucket, r.arm), { adopted: r.adopted, events: r.events });
+  for (const r of row.exposures) {
+    for (const arm of new Set(r.arms)) if (reported.has(arm)) point(r.bucket, arm).exposures += r.events;
   }
-  for (const r of row.series_preference) {
+  for (const r of row.adoptions) {
     if (!reported.has(r.arm)) continue;
-    Object.assign(point(r.bucket, r.arm), { wins: r.wins, comparisons: r.comparisons });
+    const p = point(r.bucket, r.arm);
+    p.events += r.events;
+    if (ADOPTED_OUTCOMES.includes(r.outcome)) p.adopted += r.events;
+  }
+  for (const r of row.comparisons) {
+    const [left, right] = r.arms;
+    if (reported.has(left)) {
+      const p = point(r.bucket, left);
+      p.wins += r.wins;
+      p.comparisons += r.comparisons;
+    }
+    if (reported.has(right)) {
+      const p = point(r.bucket, right);
+      p.wins += r.comparisons - r.wins;
+      p.comparisons += r.comparisons;
+    }
   }
   return [...points.values()]
     .sort((a, b) => a.bucket - b.bucket || (a.arm < b.arm ? -1 : a.arm > b.arm ? 1 : 0))
