@@ -32,8 +32,8 @@ import { bradleyTerry, newcombeDifference, wilsonInterval, type PairRecord } fro
  *   the suggestion; the interval is Wilson's with the count clamped to the exposures.
  * - **timeToSend**: median and 90th percentile (`percentile_cont`) of `timeToSendMs` over the
  *   adoption events counted for the arm.
- * - **series**: per time bucket (hour, day or week from Monday, of the client time in UTC) and arm: exposures, adopted
- *   and preference wins as above, the events falling in the bucket.
+ * - **series**: per time bucket (hour, day or week from Monday, of the client time in UTC) and
+ *   arm: exposures, adopted and preference wins as above, of the events falling in the bucket.
  *
  * Attribution through the suggestion looks only at the window's `suggestion.shown` events: a
  * suggestion shown before `from` whose not-used adoption, label or report falls inside the window
@@ -63,7 +63,7 @@ export class MetricsInputError extends Error {
   }
 }
 
-/** Outcomes that count as adopted; the series' SQL names the same three. */
+/** Outcomes that count as adopted. */
 const ADOPTED_OUTCOMES = ['verbatim', 'edited', 'partial'];
 
 /** Events of the given types of the experiment in the window: ranges of the covering index (migration 0008). */
@@ -75,12 +75,14 @@ function scope(alias: string, types: string[]): string {
 }
 
 /**
- * Buckets are \`date_bin\` of the client time from a Monday midnight UTC: the same as
- * \`date_trunc(bucket, t, 'UTC')\` for hours, days and weeks, in integer arithmetic where
+ * Buckets are `date_bin` of the client time from a Monday midnight UTC: the same as
+ * `date_trunc(bucket, t, 'UTC')` for hours, days and weeks, in integer arithmetic where
  * date_trunc with a time zone converts every row (a tenth of a second per 300,000 rows).
  */
 const BUCKET_ORIGIN = `'2000-01-03T00:00:00Z'::timestamptz`;
 const BUCKET_INTERVALS: Record<MetricsBucket, string> = { hour: '1 hour', day: '1 day', week: '7 days' };
+/** The bucket of event `e`; `$5` is the bucket's interval. */
+const EVENT_BUCKET = `date_bin($5::interval, e.client_created_at, ${BUCKET_ORIGIN})`;
 
 /** A bucket's start in epoch ms, computed on grouped rows only (numeric extract per row is slow). */
 const BUCKET_MS = `(extract(epoch from bucket) * 1000)::float8`;
@@ -99,14 +101,15 @@ with shown as (
    where ${scope('e', ['suggestion.shown'])}
 ),
 attributed as materialized (
-  select e.type,
-         case when e.type = 'adoption' then date_bin($5::interval, e.client_created_at, ${BUCKET_ORIGIN}) end as bucket, e.metric_value as value, e.metric_outcome as outcome, s.arms
+  select e.type, case when e.type = 'adoption' then ${EVENT_BUCKET} end as bucket,
+         e.metric_value as value, e.metric_outcome as outcome, s.arms
     from events e join shown s on s.suggestion_id = e.suggestion_id
    where ${scope('e', ['adoption', 'knowledge.relevance', 'knowledge.missing'])}
      and (e.type <> 'adoption' or cardinality(e.metric_arms) = 0)
 ),
 adoptions as materialized (
-  select date_bin($5::interval, e.client_created_at, ${BUCKET_ORIGIN}) as bucket, e.metric_arms[1] as arm, e.metric_outcome as outcome, e.metric_value as time_to_send
+  select ${EVENT_BUCKET} as bucket, e.metric_arms[1] as arm, e.metric_outcome as outcome,
+         e.metric_value as time_to_send
     from events e
    where ${scope('e', ['adoption'])} and cardinality(e.metric_arms) = 1
   union all
@@ -117,7 +120,7 @@ adoptions as materialized (
 select
   (select coalesce(json_agg(x), '[]') from (
      select arms, ${BUCKET_MS} as bucket, count(*)::int as events
-       from (select e.metric_arms as arms, date_bin($5::interval, e.client_created_at, ${BUCKET_ORIGIN}) as bucket
+       from (select e.metric_arms as arms, ${EVENT_BUCKET} as bucket
                from events e where ${scope('e', ['suggestion.shown'])}) shown_at
       group by arms, bucket) x) as exposures,
   (select coalesce(json_agg(x), '[]') from (
@@ -127,7 +130,7 @@ select
        from adoptions where time_to_send is not null group by arm) x) as time_to_send,
   (select coalesce(json_agg(x), '[]') from (
      select arms, ${BUCKET_MS} as bucket, sum(value)::float8 as wins, count(*)::int as comparisons
-       from (select e.metric_arms as arms, e.metric_value as value, date_bin($5::interval, e.client_created_at, ${BUCKET_ORIGIN}) as bucket
+       from (select e.metric_arms as arms, e.metric_value as value, ${EVENT_BUCKET} as bucket
                from events e
               where ${scope('e', ['preference'])} and e.metric_value is not null and e.metric_arms[1] <> e.metric_arms[2]) compared
       group by arms, bucket) x) as comparisons,
