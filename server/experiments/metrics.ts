@@ -100,12 +100,21 @@ with shown as (
     from events e
    where ${scope('e', ['suggestion.shown'])}
 ),
+-- Events that take the arms of their suggestion: not-used adoptions one by one (their times are
+-- needed), labels and reports already summed per suggestion, so that fewer rows are matched.
+needs_arms as (
+  select e.suggestion_id, e.type, ${EVENT_BUCKET} as bucket, e.metric_value as value, e.metric_outcome as outcome, 1::bigint as events
+    from events e
+   where ${scope('e', ['adoption'])} and cardinality(e.metric_arms) = 0
+  union all
+  select e.suggestion_id, e.type, null, sum(e.metric_value), null, count(*)
+    from events e
+   where ${scope('e', ['knowledge.relevance', 'knowledge.missing'])} and (e.type = 'knowledge.missing' or e.metric_value is not null)
+   group by e.suggestion_id, e.type
+),
 attributed as materialized (
-  select e.type, case when e.type = 'adoption' then ${EVENT_BUCKET} end as bucket,
-         e.metric_value as value, e.metric_outcome as outcome, s.arms
-    from events e join shown s on s.suggestion_id = e.suggestion_id
-   where ${scope('e', ['adoption', 'knowledge.relevance', 'knowledge.missing'])}
-     and (e.type <> 'adoption' or cardinality(e.metric_arms) = 0)
+  select n.type, n.bucket, n.value, n.outcome, n.events, s.arms
+    from needs_arms n join shown s on s.suggestion_id = n.suggestion_id
 ),
 adoptions as materialized (
   select ${EVENT_BUCKET} as bucket, e.metric_arms[1] as arm, e.metric_outcome as outcome,
@@ -135,10 +144,10 @@ select
               where ${scope('e', ['preference'])} and e.metric_value is not null and e.metric_arms[1] <> e.metric_arms[2]) compared
       group by arms, bucket) x) as comparisons,
   (select coalesce(json_agg(x), '[]') from (
-     select arms, sum(value)::float8 as hits, count(*)::int as labels
-       from attributed where type = 'knowledge.relevance' and value is not null group by arms) x) as relevance,
+     select arms, sum(value)::float8 as hits, sum(events)::int as labels
+       from attributed where type = 'knowledge.relevance' group by arms) x) as relevance,
   (select coalesce(json_agg(x), '[]') from (
-     select arms, count(*)::int as reports from attributed where type = 'knowledge.missing' group by arms) x) as missing
+     select arms, sum(events)::int as reports from attributed where type = 'knowledge.missing' group by arms) x) as missing
 `;
 
 /**
