@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExperimentMetrics, type AnnotationEvent, type EventBatchResponse, type MetricsBucket } from '../../lib/contract';
-import { generateExperimentEvents } from '../../server/experiments/demo-events';
+import { createApp } from '../../server/app';
+import { generateExperimentEvents, seedDemoExperimentEvents } from '../../server/experiments/demo-events';
 import { bradleyTerry, newcombeDifference, wilsonInterval, type PairRecord } from '../../server/experiments/stats';
 import { sampleEvent } from '../support/events';
 import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
@@ -234,6 +235,26 @@ describe.each(DATABASE_KINDS)('experiment metrics on %s', (kind) => {
     const backwards = await server.call(`/v1/admin/experiments/${KEY}/metrics?from=2026-11-20T00:00:00Z&to=2026-11-19T00:00:00Z`, { token: lead });
     expect(backwards.status).toBe(400);
     expect((await server.call('/v1/admin/experiments/never-run/metrics', { token: lead })).status).toBe(404);
+  });
+
+  it('answers the local CLI for the tenant it names', async () => {
+    const app = createApp({ database: server.database, systemToken: 'ldsys_metrics' });
+    const system = { authorization: 'Bearer ldsys_metrics' };
+    const unnamed = await app.request(`/v1/admin/experiments/${KEY}/metrics`, { headers: system });
+    expect(unnamed.status).toBe(400);
+    const named = await app.request(`/v1/admin/experiments/${KEY}/metrics?tenant=acme`, { headers: system });
+    expect(named.status).toBe(200);
+    expect(ExperimentMetrics.parse(await named.json()).arms.map((a) => a.arm)).toEqual(ARMS);
+  });
+
+  it('seeds demo events once', async () => {
+    const tenantId = (await server.database.query<{ id: string }>("select id from tenants where slug = 'acme'"))[0]!.id;
+    const options = { experimentKey: 'demo-recipes', arms: ['short', 'long'], days: 2, perDay: 10, end: END };
+    const stored = await seedDemoExperimentEvents(server.database, tenantId, options);
+    expect(stored).toBeGreaterThan(40);
+    expect(await seedDemoExperimentEvents(server.database, tenantId, options)).toBe(0);
+    const { body } = await server.call('/v1/admin/experiments/demo-recipes/metrics', { token: lead });
+    expect(ExperimentMetrics.parse(body).arms.reduce((n, a) => n + a.exposures, 0)).toBe(2 * 2 * 10);
   });
 
   it('keeps tenants apart', async () => {
