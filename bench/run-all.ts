@@ -12,6 +12,7 @@ const BENCHES: Record<string, string[]> = {
   sync: ['bench/sync.ts'],
   adoption: ['bench/adoption.ts'],
   overlay: ['bench/overlay.ts'],
+  metrics: ['bench/metrics.ts'],
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -23,10 +23,11 @@ import type { Database } from './db/client';
 import { ingestEvents } from './events';
 import { DEFAULT_EXPERIMENT_POLL_SECONDS } from './experiments/config';
 import { experimentRoutes } from './experiments/routes';
-import { RunningExperiments } from './experiments/store';
+import { getExperiment, RunningExperiments } from './experiments/store';
 import { listModels, ModelInputError, promoteModel, rollbackModel } from './flywheel/models';
 import { runFlywheel } from './flywheel/run';
 import { createExport, ExportInputError, type ExportStream } from './exports';
+import { mountExperimentMetricsRoutes } from './experiments/metrics-routes';
 import { installHttp, metricsHandler, type HttpOptions } from './http';
 import { readJson } from './http/json-body';
 import { createGenerator } from './generation';
@@ -369,8 +370,15 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ misses: await listSelectorMisses(database, callerOf(c.get('principal')).tenantId) });
   });
 
-  // Experiments (server/experiments): leads' CRUD and audit log, agents' sticky assignment.
+  // Experiments (server/experiments): leads' CRUD and audit log, agents' sticky assignment, and the
+  // per-arm metrics, compared against each experiment's own control arm.
   api.route('/', experimentRoutes({ database, running: runningExperiments, pollSeconds: options.experimentPollSeconds ?? DEFAULT_EXPERIMENT_POLL_SECONDS }));
+  mountExperimentMetricsRoutes(api, database, {
+    experimentSettings: async (tenantId, key) => {
+      const experiment = await getExperiment(database, tenantId, key);
+      return experiment && { controlArm: experiment.controlArm, arms: experiment.arms.map((arm) => arm.name) };
+    },
+  });
 
   app.route('/v1', api);
   return app;

@@ -154,9 +154,12 @@ export const AgentAssignment = z.object({
 });
 export type AgentAssignment = z.infer<typeof AgentAssignment>;
 
-/** A proportion with its 95% interval. `n` is the denominator; the interval is null when n = 0. */
+/**
+ * A proportion with its 95% interval. `n` is the denominator; the interval is null when n = 0.
+ * `count` may be fractional: a tied comparison is half a win, a `partly` relevance label half a hit.
+ */
 export const Proportion = z.object({
-  count: z.int().min(0),
+  count: z.number().min(0),
   n: z.int().min(0),
   rate: z.number().nullable(),
   low: z.number().nullable(),

@@ -211,6 +211,9 @@ export const events = pgTable(
   (t) => [
     index('events_tenant_type_received').on(t.tenantId, t.type, t.receivedAt),
     index('events_suggestion').on(t.suggestionId),
+    // The experiment metrics' generated columns (metric_arms, metric_value, metric_outcome) and
+    // their covering index events_experiment_metrics come from the hand-written migration 0008,
+    // outside drizzle-kit: see that file for what each column holds.
   ],
 );
 
