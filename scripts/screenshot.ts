@@ -1,6 +1,7 @@
 /**
- * Regenerates the README's screenshots of the overlay on the demo helpdesk pages, with the built
- * extension in Chromium against a throwaway server.
+ * Regenerates the README's screenshots: the overlay on the demo helpdesk pages, with the built
+ * extension in Chromium, and the leads' dashboard on the demo experiment's seeded history, against a
+ * throwaway server.
  *
  *   npm run build && npx tsx scripts/screenshot.ts
  */
@@ -16,7 +17,7 @@ const SHOTS = [
   { file: 'docs/overlay-freshdesk.png', path: '/demo/freshdesk/a/tickets/1005' },
 ];
 
-const server = await startTestServer('pglite', { demo: true });
+const server = await startTestServer('pglite', { demo: true, demoHistory: true });
 const profile = mkdtempSync(join(tmpdir(), 'loopdesk-shot-'));
 const context = await launchWithExtension(profile);
 try {
@@ -31,6 +32,19 @@ try {
     await page.screenshot({ path: shot.file });
     console.log(`wrote ${shot.file}`);
   }
+
+  // The dashboard as a lead first sees it, with the demo experiment's metrics open.
+  const dashboard = await context.newPage();
+  await dashboard.setViewportSize({ width: 1440, height: 1000 });
+  await dashboard.goto(`${server.url}/dashboard`);
+  await dashboard.getByLabel('Lead or admin token').fill(server.demoLeadToken!);
+  await dashboard.getByRole('button', { name: 'Sign in' }).click();
+  await dashboard.getByTestId('experiment-reply-tone').getByRole('button', { name: 'Metrics & audit' }).click();
+  await dashboard.getByTestId('arm-row-warm').waitFor();
+  await dashboard.locator('canvas').first().waitFor();
+  await dashboard.waitForTimeout(1_000); // the charts' entry animation
+  await dashboard.screenshot({ path: 'docs/dashboard.png', fullPage: true });
+  console.log('wrote docs/dashboard.png');
 } finally {
   await context.close();
   await server.close();

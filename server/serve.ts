@@ -8,7 +8,7 @@ import { createEmbedder } from './retrieval/embeddings';
 import { type ServerConfig, PROJECT_ROOT } from './config';
 import { openDatabase, type Database } from './db/client';
 import { acquireLock, newSystemToken, updateLock } from './runtime';
-import { seedDemo } from './demo-seed';
+import { seedDemo, seedDemoHistory } from './demo-seed';
 import { mountDashboard } from './dashboard';
 import { createDemoApp } from '../demo/routes';
 import { loadDemoTickets } from '../demo/tickets';
@@ -19,12 +19,20 @@ export interface RunningServer {
   retriever: Retriever;
   /** The demo agent's token when started with the demo. */
   demoToken?: string;
+  /** With `demoHistory`: a lead token for the dashboard. */
+  demoLeadToken?: string;
   close(): Promise<void>;
 }
 
 export interface ServeOptions {
   /** Mount the demo helpdesk at /demo and seed the demo tenant, KB and agent. */
   demo?: boolean;
+  /**
+   * With `demo`: also a lead token and the demo experiment with 30 days of generated events, so the
+   * leads' dashboard has something to show on a first `npm start`. Tests leave it off: they count
+   * the events they make.
+   */
+  demoHistory?: boolean;
   /** PostgreSQL schema (tests give each file its own). */
   pgSchema?: string;
 }
@@ -47,11 +55,13 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
   }
   const systemToken = newSystemToken();
   let demoToken: string | undefined;
+  let demoLeadToken: string | undefined;
   if (options.demo) {
     if (!existsSync(join(DEMO_ASSETS_DIR, 'app.js'))) {
       console.warn(`demo assets missing in ${DEMO_ASSETS_DIR}: run \`npm run build\` first`);
     }
     demoToken = await seedDemo(database, demoTokenFile(config));
+    if (options.demoHistory) demoLeadToken = await seedDemoHistory(database, join(config.dataDir, 'demo-lead-token.txt'));
   }
   const retriever = createRetriever(
     database,
@@ -93,6 +103,7 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
     database,
     retriever,
     demoToken,
+    demoLeadToken,
     async close() {
       await indexed;
       if (closed) return;

@@ -41,13 +41,14 @@ program
   .action(async (opts: { demo?: boolean }) => {
     const config = configFromEnv();
     const started = performance.now();
-    const server = await startServer(config, { demo: opts.demo });
+    const server = await startServer(config, { demo: opts.demo, demoHistory: opts.demo });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`Loopdesk listening on ${server.url} (${server.database.kind}) — ready in ${seconds} s`);
     console.log(`Leads' dashboard: ${server.url}/dashboard`);
     if (server.demoToken) {
       console.log(`Demo helpdesk:   ${server.url}/demo/agent/tickets/1001`);
       console.log(`Demo agent token: ${server.demoToken}`);
+      if (server.demoLeadToken) console.log(`Demo lead token:  ${server.demoLeadToken}  (sign in to the dashboard with it)`);
       if (existsSync('.output/chrome-mv3')) {
         console.log('Extension:       load .output/chrome-mv3 unpacked, then set the server URL and token in its options');
       }

@@ -1,5 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
-import type { ExperimentInput } from '../../lib/contract';
+import type { AnnotationEvent, ExperimentInput } from '../../lib/contract';
+import { generateExperimentEvents } from '../../server/experiments/demo-events';
+import { expectedMetrics as recomputeMetrics } from '../support/metrics-recompute';
 import { startTestServer } from '../support/server';
 import { expect, test as base, waitForEvents } from './fixtures';
 
@@ -83,4 +85,59 @@ test('with annotation sampling at 0 the overlay asks for no preference or releva
   await expect(articles.getByRole('group', { name: /relevant\?$/ })).toHaveCount(0);
   // Replies can still be used; missing knowledge can still be reported.
   await expect(overlay(page).getByRole('button', { name: 'Insert A' })).toBeEnabled();
+});
+
+test('the dashboard shows per-arm numbers that match a recomputation from the raw events', async ({ context, server }) => {
+  const lead = await server.token('lead', { tenant: 'demo' });
+  const arms = ['concise', 'warm', 'warm-long'];
+  const created = await server.call('/v1/admin/experiments', {
+    method: 'POST',
+    token: lead,
+    body: {
+      key: 'recipes',
+      mode: 'pairwise',
+      controlArm: 'warm',
+      arms: arms.map((name, i) => ({ name, generation: { model: 'extractive-v1', promptVersion: i ? 'warm-v1' : 'concise-v1', temperature: 0.2 + i / 4 } })),
+    } satisfies ExperimentInput,
+  });
+  expect(created.status).toBe(201);
+  // Agents' annotations over five days, sent as the extension sends them.
+  const sent = [...generateExperimentEvents({ experimentKey: 'recipes', arms, days: 5, perDay: 30, seed: 11 })];
+  for (let i = 0; i < sent.length; i += 500) {
+    const { status } = await server.call('/v1/events', { token: server.demoToken!, body: { events: sent.slice(i, i + 500) } });
+    expect(status).toBe(200);
+  }
+  const raw = await server.database.query<{ payload: AnnotationEvent }>('select payload from events where experiment_key = $1', ['recipes']);
+  expect(raw.length).toBe(sent.length);
+  const expected = recomputeMetrics(
+    raw.map((r) => r.payload),
+    { key: 'recipes', arms, bucket: 'day', control: 'warm' },
+  );
+
+  const dashboard = await context.newPage();
+  await dashboard.goto(`${server.url}/dashboard`);
+  await dashboard.getByLabel('Lead or admin token').fill(lead);
+  await dashboard.getByRole('button', { name: 'Sign in' }).click();
+  await dashboard.getByTestId('experiment-recipes').getByRole('button', { name: 'Metrics & audit' }).click();
+  const cell = (arm: string, metric: string) => dashboard.getByTestId(`arm-row-${arm}`).locator(`[data-metric="${metric}"]`);
+  const shownValue = async (arm: string, metric: string) => {
+    const value = await cell(arm, metric).getAttribute('data-value');
+    return value === '' || value === null ? null : Number(value);
+  };
+  const close = (actual: number | null, wanted: number | null | undefined) =>
+    wanted === null || wanted === undefined ? expect(actual).toBeNull() : expect(actual).toBeCloseTo(wanted, 9);
+  for (const want of expected.arms) {
+    await expect(cell(want.arm, 'exposures')).toHaveText(want.exposures.toLocaleString('en-US'));
+    close(await shownValue(want.arm, 'exposures'), want.exposures);
+    close(await shownValue(want.arm, 'adopted'), want.adoption.adopted.rate);
+    await expect(cell(want.arm, 'adopted')).toContainText(`${(want.adoption.adopted.rate! * 100).toFixed(1)}%`);
+    await expect(cell(want.arm, 'adopted')).toContainText(`n=${want.adoption.adopted.n}`);
+    close(await shownValue(want.arm, 'lift'), want.adoption.liftOverControl?.difference ?? null);
+    close(await shownValue(want.arm, 'preference-wins'), want.preferenceWins.rate);
+    close(await shownValue(want.arm, 'bradley-terry'), want.bradleyTerry);
+    close(await shownValue(want.arm, 'precision-at-8'), want.precisionAt8.rate);
+    close(await shownValue(want.arm, 'missing-knowledge'), want.missingKnowledge.rate);
+    close(await shownValue(want.arm, 'time-to-send-p50'), want.timeToSend.p50);
+    close(await shownValue(want.arm, 'time-to-send-p90'), want.timeToSend.p90);
+  }
 });

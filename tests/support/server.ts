@@ -21,6 +21,8 @@ export interface TestServer extends RunningServer {
 
 export interface TestServerOptions {
   demo?: boolean;
+  /** With `demo`: the demo experiment with 30 days of events and a lead token (server/demo-seed.ts). */
+  demoHistory?: boolean;
   /**
    * Environment variables as the server would read them (`LOOPDESK_LLM_*`,
    * `LOOPDESK_GENERATION_PROFILES`, `LOOPDESK_EMBED_*`, `LOOPDESK_EXPERIMENT_POLL_SECONDS`), given here instead of through process.env so that tests never
@@ -41,7 +43,7 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
   const pgSchema = kind === 'postgres' ? `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}` : undefined;
   const server = await startServer(
     { host: '127.0.0.1', port: 0, dataDir, databaseUrl: kind === 'postgres' ? process.env.DATABASE_URL : undefined, generation, embedding, experimentPollSeconds },
-    { demo: options.demo, pgSchema },
+    { demo: options.demo, demoHistory: options.demoHistory, pgSchema },
   );
   let counter = 0;
   return {
