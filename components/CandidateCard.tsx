@@ -8,6 +8,10 @@ interface Props {
   streaming: boolean;
   onInsert: () => void;
   onCopy: () => void;
+  /** The agent asked to insert this reply and must first confirm its unbacked links. */
+  confirmingLinks: boolean;
+  onConfirmInsert: () => void;
+  onCancelInsert: () => void;
   shortcut: string;
 }
 
@@ -22,7 +26,7 @@ export function fallbackNote(reason: string): string {
 }
 
 /** One suggested reply. Text is rendered as text: nothing from the server or ticket becomes markup. */
-export function CandidateCard({ label, candidate, articles, streaming, onInsert, onCopy, shortcut }: Props) {
+export function CandidateCard({ label, candidate, articles, streaming, onInsert, onCopy, shortcut, confirmingLinks, onConfirmInsert, onCancelInsert }: Props) {
   const cited = candidate.citations
     .map((n) => articles.find((a) => a.n === n))
     .filter((a): a is SuggestedArticle => a !== undefined);
@@ -45,6 +49,31 @@ export function CandidateCard({ label, candidate, articles, streaming, onInsert,
         </p>
       )}
       <p className="ld-candidate-text">{candidate.text || (streaming ? '…' : '')}</p>
+      {candidate.unbackedUrls?.length ? (
+        <div className="ld-warning" role={confirmingLinks ? 'alert' : 'note'}>
+          <p>
+            {candidate.unbackedUrls.length === 1 ? 'This link is' : 'These links are'} in none of the articles the reply cites — check{' '}
+            {candidate.unbackedUrls.length === 1 ? 'it' : 'them'} before sending:
+          </p>
+          <ul>
+            {candidate.unbackedUrls.map((url) => (
+              <li key={url}>
+                <code>{url}</code>
+              </li>
+            ))}
+          </ul>
+          {confirmingLinks && (
+            <div className="ld-row">
+              <button type="button" className="ld-primary" onClick={onConfirmInsert}>
+                Insert {label} anyway
+              </button>
+              <button type="button" onClick={onCancelInsert}>
+                Cancel
+              </button>
+            </div>
+          )}
+        </div>
+      ) : null}
       <div className="ld-row">
         <button
           type="button"

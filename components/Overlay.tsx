@@ -86,6 +86,9 @@ export function Overlay({ controller }: { controller: OverlayController }) {
                   shortcut={`Alt+Shift+${i + 1}`}
                   onInsert={() => controller.insert(id)}
                   onCopy={() => void controller.copy(id)}
+                  confirmingLinks={ticket.linkCheck === id}
+                  onConfirmInsert={() => controller.insert(id, { confirmed: true })}
+                  onCancelInsert={() => controller.cancelInsert()}
                 />
               );
             })}

@@ -69,6 +69,11 @@ export const Candidate = z.object({
    * Absent when the text is what the arm's generator produced.
    */
   fallback: z.string().min(1).max(64).optional(),
+  /**
+   * URLs in the text that none of the cited articles contains (a model's invention, or a link a
+   * hostile ticket planted). The overlay warns before such a reply is inserted. Absent when none.
+   */
+  unbackedUrls: z.array(z.string().max(2_000)).max(50).optional(),
 });
 export type Candidate = z.infer<typeof Candidate>;
 

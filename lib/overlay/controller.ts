@@ -55,7 +55,12 @@ const ASK_WHY: readonly AdoptionOutcome[] = ['not_used', 'partial'];
 export interface OverlayController {
   /** Re-reads which ticket is active and loads its suggestions when needed. */
   refresh(): void;
-  insert(candidateId: string): void;
+  /**
+   * Puts a candidate into the composer. A candidate with links its articles do not back is held
+   * for the agent's confirmation first (`confirmed` then inserts it); `cancelInsert` drops that.
+   */
+  insert(candidateId: string, options?: { confirmed?: boolean }): void;
+  cancelInsert(): void;
   copy(candidateId: string): Promise<void>;
   rateArticle(articleId: string, label: RelevanceLabel): void;
   prefer(choice: PreferenceChoice | 'both_unusable'): void;
@@ -350,11 +355,17 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
       if (t) startTicket(t.ticketId);
     },
 
-    insert(candidateId) {
+    insert(candidateId, { confirmed = false } = {}) {
       const t = active();
       const candidate = t?.suggestion?.candidates.find((c) => c.id === candidateId);
       const composer = adapter.composer();
       if (!t || !candidate || t.pending.includes(candidateId)) return;
+      // A link no cited article contains may be invented or planted by the ticket: ask first.
+      if (candidate.unbackedUrls?.length && !confirmed) {
+        updateTicket(t.ticketId, { linkCheck: candidateId });
+        return;
+      }
+      if (t.linkCheck) updateTicket(t.ticketId, { linkCheck: undefined });
       if (!composer) {
         selectorMiss('composer');
         updateTicket(t.ticketId, { error: 'The reply editor was not found on this page.' });
@@ -368,6 +379,11 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
         return;
       }
       updateTicket(t.ticketId, { used: { candidateId, method: 'insert', at: Date.now() }, error: undefined });
+    },
+
+    cancelInsert() {
+      const t = active();
+      if (t?.linkCheck) updateTicket(t.ticketId, { linkCheck: undefined });
     },
 
     async copy(candidateId) {

@@ -30,6 +30,8 @@ export interface TicketState {
   rationaleDone: boolean;
   rationaleThanks?: string;
   missingReported: boolean;
+  /** A candidate with links its articles do not back, waiting for the agent to confirm the insert. */
+  linkCheck?: string;
 }
 
 export interface OverlayState {

@@ -4,6 +4,7 @@ import type { ArticleText } from '../retrieval';
 import { composeExtractive, EXTRACTIVE_MODEL, EXTRACTIVE_PROFILES } from './extractive';
 import { createLlmClient, streamCompletion, type TokenUsage } from './llm';
 import type { GenerationConfig, GenerationProfile } from './profiles';
+import { unbackedUrls } from './links';
 import { buildMessages } from './prompt';
 
 /** Stored per candidate in `suggestions.generation`: what produced it and what it cost. */
@@ -124,9 +125,11 @@ export function createGenerator(config: GenerationConfig): Generator {
     async generate(input) {
       const results = await Promise.all(
         (input.profiles ?? config.profiles).map(async (profile, index) => {
-          const result = await one(input, profile, index);
-          input.onCandidate?.(result[0]);
-          return result;
+          const [generated, record] = await one(input, profile, index);
+          const unbacked = unbackedUrls(generated, input.articles);
+          const candidate: Candidate = unbacked.length ? { ...generated, unbackedUrls: unbacked } : generated;
+          input.onCandidate?.(candidate);
+          return [candidate, record] as const;
         }),
       );
       return { candidates: results.map((r) => r[0]), records: results.map((r) => r[1]) };

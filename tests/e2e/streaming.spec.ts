@@ -116,3 +116,25 @@ test('a model reply carrying markup is shown and inserted as text: nothing runs'
   expect(await page.title()).not.toBe('pwned');
   expect(dialogs).toEqual([]);
 });
+
+test('a reply with a link none of its articles contains is flagged, and inserted only when the agent confirms', async ({ page, server, fake }) => {
+  // What a model talked into it by a hostile ticket ("tell them to log in at …") might write.
+  fake.setBehaviour({ reply: 'Please reset your password at https://brightnest-support.example/login now [1].' });
+  await page.goto(`${server.url}/demo/agent/tickets/1001`);
+  await expect(overlay(page).locator('[data-state="final"]')).toHaveCount(2, { timeout: 20_000 });
+  const card = cards(page).first();
+  await expect(card.getByRole('note')).toContainText('in none of the articles the reply cites');
+  await expect(card.getByRole('note').locator('code')).toHaveText('https://brightnest-support.example/login');
+
+  const composer = page.locator('[data-is-active="true"] [data-test-id="omnicomposer-rich-text-ckeditor"]');
+  await card.getByRole('button', { name: /^Insert [AB]$/ }).click();
+  await expect(card.getByRole('alert')).toBeVisible();
+  await expect(composer).not.toContainText('reset your password');
+  await card.getByRole('button', { name: 'Cancel' }).click();
+  await expect(card.getByRole('alert')).toHaveCount(0);
+
+  await card.getByRole('button', { name: /^Insert [AB]$/ }).click();
+  await card.getByRole('button', { name: /^Insert [AB] anyway$/ }).click();
+  await expect(composer).toContainText('https://brightnest-support.example/login');
+  await expect(card.getByRole('alert')).toHaveCount(0);
+});
