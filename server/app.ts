@@ -29,6 +29,7 @@ import { runFlywheel } from './flywheel/run';
 import { createExport, ExportInputError, type ExportStream } from './exports';
 import { mountExperimentMetricsRoutes } from './experiments/metrics-routes';
 import { installHttp, metricsHandler, type HttpOptions } from './http';
+import { conditionalJson } from './http/etag';
 import { readJson } from './http/json-body';
 import { createGenerator } from './generation';
 import { OFFLINE_GENERATION, type GenerationConfig } from './generation/profiles';
@@ -338,9 +339,7 @@ export function createApp(options: AppOptions): Hono {
     if (!helpdesk) return unknownHelpdesk(c);
     const overrides = await readSelectorOverrides(database, callerOf(c.get('principal')).tenantId, helpdesk);
     // Extensions ask on every page load; an unchanged set costs a 304.
-    const etag = `"${overrides.updatedAt ?? 'none'}"`;
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
-    return c.json(overrides, 200, { etag, 'cache-control': 'no-cache' });
+    return conditionalJson(c, overrides);
   });
 
   api.put('/admin/helpdesks/:helpdesk/selectors', requireAgentIdentity(), requireRole('admin'), async (c) => {

@@ -122,7 +122,7 @@ export const AuditEntry = z.object({
   id: z.string(),
   at: z.iso.datetime({ offset: true }),
   actor: z.object({ name: z.string(), role: Role, team: z.string().nullable() }),
-  action: z.enum(['experiment.created', 'experiment.updated']),
+  action: z.enum(['experiment.created', 'experiment.updated', 'tenant.settings.updated']),
   subject: z.string(),
   /** The fields changed, each with its value before (null on create) and after. */
   changes: z.record(z.string(), z.object({ before: z.unknown(), after: z.unknown() })),

@@ -31,6 +31,35 @@ export const ANNOTATION_KINDS = ['preference', 'relevance', 'adoption', 'missing
 export type AnnotationKind = (typeof ANNOTATION_KINDS)[number];
 export type AnnotationSwitches = Record<AnnotationKind, boolean>;
 
+/** Annotation kinds switched on or off; a kind left out is not decided here. */
+export const AnnotationSwitchesPatch = z.object({
+  preference: z.boolean().optional(),
+  relevance: z.boolean().optional(),
+  adoption: z.boolean().optional(),
+  missingKnowledge: z.boolean().optional(),
+  rationale: z.boolean().optional(),
+});
+export type AnnotationSwitchesPatch = z.infer<typeof AnnotationSwitchesPatch>;
+
+/**
+ * A tenant's settings for all its agents, set by its admins on the server: below enterprise policy,
+ * above each agent's own options. A field left out is not decided by the tenant.
+ */
+export const TenantSettings = z.strictObject({
+  redaction: RedactionLevel.optional(),
+  annotations: AnnotationSwitchesPatch.strict().optional(),
+  /** Share of baseline suggestions that ask for preference and relevance labels (experiments set their own). */
+  annotationSampling: z.number().min(0).max(1).optional(),
+});
+export type TenantSettings = z.infer<typeof TenantSettings>;
+
+/** `GET /v1/tenant/settings` (any token, with an ETag) and the answer to an admin's `PUT`. */
+export const TenantSettingsResponse = z.object({
+  settings: TenantSettings,
+  updatedAt: z.iso.datetime({ offset: true }).nullable(),
+});
+export type TenantSettingsResponse = z.infer<typeof TenantSettingsResponse>;
+
 /**
  * A helpdesk host pattern: a host name (`acme.zendesk.com`), a host name under a wildcard
  * (`*.zendesk.com`: its subdomains, not the name itself) or `*` (any host). No scheme, port or path.
@@ -62,15 +91,7 @@ export const ManagedPolicy = z.object({
   allowedHelpdeskHosts: z.array(HostPattern).max(200).optional(),
   redaction: RedactionLevel.optional(),
   /** Switches off kinds of annotation; a kind left out stays on. */
-  annotations: z
-    .object({
-      preference: z.boolean().optional(),
-      relevance: z.boolean().optional(),
-      adoption: z.boolean().optional(),
-      missingKnowledge: z.boolean().optional(),
-      rationale: z.boolean().optional(),
-    })
-    .optional(),
+  annotations: AnnotationSwitchesPatch.optional(),
   /** Diagnostic reports to the server (a helpdesk page the extension no longer recognises). */
   telemetry: z.boolean().optional(),
 });

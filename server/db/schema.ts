@@ -323,3 +323,15 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_tenant_id').on(t.tenantId, t.id), index('audit_log_tenant_subject').on(t.tenantId, t.subject, t.id)],
 );
+
+/**
+ * A tenant's settings for every agent (redaction, annotation kinds, sampling): below enterprise
+ * policy, above each agent's own options. One row per tenant that has any; `settings` is the
+ * validated `TenantSettings` contract.
+ */
+export const tenantSettings = pgTable('tenant_settings', {
+  tenantId: tenantRef().primaryKey(),
+  settings: jsonb('settings').notNull(),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

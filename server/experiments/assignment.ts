@@ -90,16 +90,3 @@ export function agentAssignment(running: readonly AssignableExperiment[], subjec
   };
 }
 
-/** Strong validator over the assignment's content: equal content, equal ETag, whatever replica answers. */
-export function assignmentETag(assignment: AgentAssignment): string {
-  return `"${createHash('sha256').update(JSON.stringify(assignment)).digest('base64url').slice(0, 27)}"`;
-}
-
-/** `If-None-Match` matches when it lists this ETag or is `*` (weak comparison, as RFC 9110 asks for it). */
-export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  return ifNoneMatch.split(',').some((tag) => {
-    const t = tag.trim();
-    return t === '*' || t.replace(/^W\//, '') === etag;
-  });
-}

@@ -4,7 +4,8 @@ import { describeIssues, ExperimentInput, ExperimentPatch, type AuditLog, type E
 import { requireAgentIdentity, requireRole, type AuthEnv, type Principal } from '../auth';
 import type { Database } from '../db/client';
 import { readJson } from '../http/json-body';
-import { agentAssignment, assignmentETag, etagMatches } from './assignment';
+import { conditionalJson } from '../http/etag';
+import { agentAssignment } from './assignment';
 import {
   createExperiment,
   DEFAULT_AUDIT_LIMIT,
@@ -30,13 +31,13 @@ const AuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(MAX_AUDI
 type TokenPrincipal = Extract<Principal, { kind: 'token' }>;
 
 /** Routes behind requireAgentIdentity() always have a token principal. */
-function tokenPrincipal(c: Context<AuthEnv>): TokenPrincipal {
+export function tokenPrincipal(c: Context<AuthEnv>): TokenPrincipal {
   const principal = c.get('principal');
   if (principal.kind !== 'token') throw new Error('route needs an agent identity');
   return principal;
 }
 
-function actorOf(principal: TokenPrincipal): Actor {
+export function actorOf(principal: TokenPrincipal): Actor {
   return { agentId: principal.agentId, name: principal.agentName, role: principal.role, team: principal.teamSlug };
 }
 
@@ -118,10 +119,7 @@ export function experimentRoutes({ database, running, pollSeconds }: ExperimentR
       { agentId: principal.agentId, teamSlug: principal.teamSlug },
       pollSeconds,
     );
-    const etag = assignmentETag(assignment);
-    const headers = { etag, 'cache-control': 'private, no-cache' };
-    if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
-    return c.json(assignment, 200, headers);
+    return conditionalJson(c, assignment);
   });
 
   return routes;

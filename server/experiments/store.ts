@@ -150,7 +150,7 @@ async function checkNoOverlap(tx: Db, tenantId: string, key: string, teams: stri
   }
 }
 
-async function writeAudit(tx: Db, tenantId: string, actor: Actor, action: AuditEntry['action'], key: string, changes: AuditEntry['changes']) {
+export async function writeAudit(tx: Db, tenantId: string, actor: Actor, action: AuditEntry['action'], key: string, changes: AuditEntry['changes']) {
   await tx.insert(auditLog).values({
     tenantId,
     actorName: actor.name,

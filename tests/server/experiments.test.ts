@@ -12,11 +12,10 @@ import {
   type SuggestStreamMeta,
 } from '../../lib/contract';
 import { readSse } from '../../lib/sse';
+import { etagMatches, jsonETag } from '../../server/http/etag';
 import {
   agentAssignment,
-  assignmentETag,
   bucketOf,
-  etagMatches,
   experimentFor,
   isInExperiment,
   pairwiseArmsFor,
@@ -118,9 +117,9 @@ describe('assignment (pure)', () => {
 
   it('versions assignments by content and reads If-None-Match lists', () => {
     const a = agentAssignment([], { agentId: 'x', teamSlug: 's' }, 30);
-    const etag = assignmentETag(a);
-    expect(assignmentETag({ ...a })).toBe(etag);
-    expect(assignmentETag({ ...a, pollSeconds: 31 })).not.toBe(etag);
+    const etag = jsonETag(a);
+    expect(jsonETag({ ...a })).toBe(etag);
+    expect(jsonETag({ ...a, pollSeconds: 31 })).not.toBe(etag);
     expect(etagMatches(`"nope", ${etag}`, etag)).toBe(true);
     expect(etagMatches(`W/${etag}`, etag)).toBe(true);
     expect(etagMatches('"nope"', etag)).toBe(false);

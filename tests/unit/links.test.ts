@@ -3,7 +3,7 @@ import { unbackedUrls, urlsIn } from '../../server/generation/links';
 
 const articles = [
   { n: 1, url: 'https://help.example.com/wifi', content: 'See https://help.example.com/routers/ for supported routers, or www.example.com/app.' },
-  { n: 2, url: undefined, content: 'Call us at https://example.com/contact.' },
+  { n: 2, url: null, content: 'Call us at https://example.com/contact.' },
 ];
 
 describe('links a reply makes that its cited articles do not back', () => {
