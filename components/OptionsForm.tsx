@@ -1,7 +1,7 @@
 import { browser } from 'wxt/browser';
 import { useEffect, useState, type FormEvent } from 'react';
 import { describeIssues, ExtensionSettings, REDACTION_LEVELS, type RedactionLevel } from '../lib/contract';
-import { mergeOwnSettings, readEffectiveSettings, readSettings, settingsItem, type LockableField } from '../lib/settings';
+import { mergeOwnSettings, readEffectiveSettings, readSettings, settingsItem, type LockableField, type SettingsSource } from '../lib/settings';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
 
@@ -11,7 +11,11 @@ const REDACTION_TEXT: Record<RedactionLevel, string> = {
   strict: 'Strict — also links, long numbers and names in greetings',
 };
 
-const LOCKED_NOTE = 'Set by your organization';
+/** Why a field cannot be changed here, by who decided it. */
+const LOCKED_NOTES: Record<SettingsSource, string> = {
+  policy: 'Set by your organization',
+  tenant: 'Set for your whole team by your Loopdesk admin',
+};
 
 /** Whether the extension may reach `origin` (localhost always; other hosts once granted). */
 async function canReach(origin: string): Promise<boolean> {
@@ -28,6 +32,8 @@ export function OptionsForm() {
   const [token, setToken] = useState('');
   const [redaction, setRedaction] = useState<RedactionLevel>('standard');
   const [locked, setLocked] = useState<LockableField[]>([]);
+  const [lockedBy, setLockedBy] = useState<Partial<Record<LockableField, SettingsSource>>>({});
+  const lockedNote = (field: LockableField) => LOCKED_NOTES[lockedBy[field] ?? 'policy'];
   const [policyErrors, setPolicyErrors] = useState<string[]>([]);
   /** The policy's server, when the browser has not yet granted access to it. */
   const [needsGrant, setNeedsGrant] = useState<string | null>(null);
@@ -37,12 +43,13 @@ export function OptionsForm() {
 
   useEffect(() => {
     const load = () =>
-      void readEffectiveSettings().then(async ({ settings, locked: lockedNow, policyErrors: errors }) => {
+      void readEffectiveSettings().then(async ({ settings, locked: lockedNow, lockedBy: lockedByNow, policyErrors: errors }) => {
         setServerUrl(settings.serverUrl);
         // A token from policy is shared by the whole organisation: it is not put into the page.
         setToken(lockedNow.includes('token') ? '' : settings.token);
         setRedaction(settings.redaction);
         setLocked(lockedNow);
+        setLockedBy(lockedByNow);
         setPolicyErrors(errors);
         const origin = new URL(settings.serverUrl).origin;
         setNeedsGrant(lockedNow.includes('serverUrl') && !(await canReach(origin)) ? origin : null);
@@ -120,7 +127,7 @@ export function OptionsForm() {
         </label>
         {isLocked('serverUrl') && (
           <p id="ld-serverUrl-locked" className="ld-muted">
-            {LOCKED_NOTE}
+            {lockedNote('serverUrl')}
           </p>
         )}
         <label>
@@ -130,7 +137,7 @@ export function OptionsForm() {
             type="password"
             autoComplete="off"
             value={token}
-            placeholder={isLocked('token') ? LOCKED_NOTE : undefined}
+            placeholder={isLocked('token') ? lockedNote('token') : undefined}
             onChange={(e) => setToken(e.target.value)}
             disabled={isLocked('token')}
             aria-describedby={isLocked('token') ? 'ld-token-locked' : undefined}
@@ -138,7 +145,7 @@ export function OptionsForm() {
         </label>
         {isLocked('token') && (
           <p id="ld-token-locked" className="ld-muted">
-            {LOCKED_NOTE}
+            {lockedNote('token')}
           </p>
         )}
         <label>
@@ -159,7 +166,7 @@ export function OptionsForm() {
         </label>
         {isLocked('redaction') && (
           <p id="ld-redaction-locked" className="ld-muted">
-            {LOCKED_NOTE}
+            {lockedNote('redaction')}
           </p>
         )}
         <p id="ld-redaction-help" className="ld-muted">

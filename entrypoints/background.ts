@@ -15,13 +15,13 @@ import { discardQuarantined, listQuarantine, retryQuarantined } from '../lib/out
 import { enqueueWithRoom, isQuotaError, reopenAfterFailedOpen, STORAGE_UNAVAILABLE, writeWithRoom } from '../lib/outbox/storage';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { rationaleDone, rememberRationale } from '../lib/outbox/ticket-memory';
-import { createAssignmentPoller } from '../lib/experiment-assignment';
+import { createOrgConfigPoller } from '../lib/org-config';
 import { fetchSelectorOverrides, reportSelectorMiss } from '../lib/selector-overrides';
 import { annotationKindOf, hostAllowed, readEffectiveSettings, settleManagedPolicy, type EffectiveSettings } from '../lib/settings';
 
 const SYNC_ALARM = 'loopdesk-sync';
-/** Wakes a stopped worker to ask for experiment changes (Chrome's shortest alarm period is 30 s). */
-const ASSIGNMENT_ALARM = 'loopdesk-assignment';
+/** Wakes a stopped worker to ask for experiment and tenant-settings changes (Chrome's shortest alarm period is 30 s). */
+const ORG_CONFIG_ALARM = 'loopdesk-org-config';
 /** Writes arriving close together go out in one batch. */
 const SYNC_DEBOUNCE_MS = 500;
 
@@ -181,15 +181,16 @@ export default defineBackground(() => {
     });
   });
 
-  // Experiment changes reach open tickets through the assignment item the content scripts watch.
-  const assignments = createAssignmentPoller(currentTarget);
-  void policySettled.then(() => assignments.poll());
+  // Experiment changes reach open tickets through the assignment item the content scripts watch;
+  // tenant settings reach every reader of the effective settings.
+  const orgConfig = createOrgConfigPoller(currentTarget);
+  void policySettled.then(() => orgConfig.poll());
 
   browser.alarms.create(SYNC_ALARM, { periodInMinutes: 1 });
-  browser.alarms.create(ASSIGNMENT_ALARM, { periodInMinutes: 0.5 });
+  browser.alarms.create(ORG_CONFIG_ALARM, { periodInMinutes: 0.5 });
   browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === SYNC_ALARM) void engine.sync().catch(() => reopenAfterFailedOpen(db));
-    if (alarm.name === ASSIGNMENT_ALARM) void assignments.poll();
+    if (alarm.name === ORG_CONFIG_ALARM) void orgConfig.poll();
   });
   // Caches an older build kept under keys it no longer reads.
   browser.runtime.onInstalled.addListener(() => {
@@ -202,6 +203,6 @@ export default defineBackground(() => {
   browser.storage.onChanged.addListener((changes, area) => {
     if (area === 'managed') scheduleSync();
     // A new server or token (the agent's options or the policy) has its own experiments.
-    if (area === 'managed' || (area === 'local' && 'settings' in changes)) void assignments.poll();
+    if (area === 'managed' || (area === 'local' && 'settings' in changes)) void orgConfig.poll();
   });
 });

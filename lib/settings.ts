@@ -1,10 +1,12 @@
 import { browser } from 'wxt/browser';
 import { storage } from 'wxt/utils/storage';
+import { tenantSettingsItem } from './org-config';
 import {
   ANNOTATION_KINDS,
   describeIssues,
   ExtensionSettings,
   ManagedPolicy,
+  TenantSettings,
   type AnnotationKind,
   type AnnotationSwitches,
 } from './contract';
@@ -41,10 +43,14 @@ export interface EffectiveSettings extends ExtensionSettings {
 /** A setting that policy can fix. The options page shows the first three; the rest only policy sets. */
 export type LockableField = 'serverUrl' | 'token' | 'redaction' | 'annotations' | 'telemetry' | 'allowedHelpdeskHosts';
 
+/** Who decided a locked field: the organisation's browser policy, or the tenant's admins on the server. */
+export type SettingsSource = 'policy' | 'tenant';
+
 export interface SettingsView {
   settings: EffectiveSettings;
-  /** Fields set by policy: shown locked in the options page, never overwritten by a save. */
+  /** Fields set by policy or the tenant: shown locked in the options page, never overwritten by a save. */
   locked: LockableField[];
+  lockedBy: Partial<Record<LockableField, SettingsSource>>;
   /** The valid part of the policy. */
   policy: ManagedPolicy;
   /** Policy fields that were present but invalid, with why; each is ignored (and not locked). */
@@ -77,30 +83,45 @@ export function parseManagedPolicy(raw: unknown): { policy: ManagedPolicy; error
   return { policy: policy as ManagedPolicy, errors };
 }
 
-/** Policy over the agent's own settings over defaults. Pure: the precedence rules in one place. */
-export function resolveSettings(own: ExtensionSettings, policy: ManagedPolicy): { settings: EffectiveSettings; locked: LockableField[] } {
-  const locked: LockableField[] = [];
-  const pick = <K extends LockableField, T>(field: K, policyValue: T | undefined, fallback: T): T => {
-    if (policyValue === undefined) return fallback;
-    locked.push(field);
-    return policyValue;
+/**
+ * Policy over the tenant's settings over the agent's own settings over defaults. Pure: the
+ * precedence rules in one place. A field policy or the tenant decides is locked for the agent;
+ * `lockedBy` says which of the two did.
+ */
+export function resolveSettings(
+  own: ExtensionSettings,
+  policy: ManagedPolicy,
+  tenant: TenantSettings = {},
+): { settings: EffectiveSettings; locked: LockableField[]; lockedBy: Partial<Record<LockableField, SettingsSource>> } {
+  const lockedBy: Partial<Record<LockableField, SettingsSource>> = {};
+  const pick = <K extends LockableField, T>(field: K, policyValue: T | undefined, fallback: T, tenantValue?: T): T => {
+    if (policyValue !== undefined) {
+      lockedBy[field] = 'policy';
+      return policyValue;
+    }
+    if (tenantValue !== undefined) {
+      lockedBy[field] = 'tenant';
+      return tenantValue;
+    }
+    return fallback;
   };
+  // Per kind: policy, else the tenant, else on.
   const annotations = { ...ALL_ON };
   for (const kind of ANNOTATION_KINDS) {
-    const value = policy.annotations?.[kind];
+    const value = policy.annotations?.[kind] ?? tenant.annotations?.[kind];
     if (value !== undefined) annotations[kind] = value;
   }
   const settings: EffectiveSettings = {
     serverUrl: pick('serverUrl', policy.serverUrl, own.serverUrl),
     token: pick('token', policy.token, own.token),
-    redaction: pick('redaction', policy.redaction, own.redaction),
-    annotations: pick('annotations', policy.annotations ? annotations : undefined, annotations),
+    redaction: pick('redaction', policy.redaction, own.redaction, tenant.redaction),
+    annotations: pick('annotations', policy.annotations ? annotations : undefined, annotations, tenant.annotations ? annotations : undefined),
     telemetry: pick('telemetry', policy.telemetry, true),
     allowedHelpdeskHosts: pick('allowedHelpdeskHosts', policy.allowedHelpdeskHosts, null as string[] | null),
     tenant: policy.tenant ?? null,
     enrollmentToken: policy.enrollmentToken ?? null,
   };
-  return { settings, locked };
+  return { settings, locked: Object.keys(lockedBy) as LockableField[], lockedBy };
 }
 
 /**
@@ -189,8 +210,14 @@ export async function readManagedPolicy(): Promise<{ policy: ManagedPolicy; erro
 
 /** The settings everything in the extension runs with, and which of them policy locks. */
 export async function readEffectiveSettings(): Promise<SettingsView> {
-  const [own, { policy, errors }] = await Promise.all([readSettings(), readManagedPolicy()]);
-  return { ...resolveSettings(own, policy), policy, policyErrors: errors };
+  const [own, { policy, errors }, tenant] = await Promise.all([readSettings(), readManagedPolicy(), readTenantSettings()]);
+  return { ...resolveSettings(own, policy, tenant), policy, policyErrors: errors };
+}
+
+/** The tenant's settings as last fetched from the server (lib/org-config.ts), re-validated. */
+async function readTenantSettings(): Promise<TenantSettings> {
+  const parsed = TenantSettings.safeParse((await tenantSettingsItem.getValue())?.value.settings ?? {});
+  return parsed.success ? parsed.data : {};
 }
 
 /** Set once the extension has waited for (or seen) managed storage after its install. */

@@ -30,6 +30,7 @@ import { createExport, ExportInputError, type ExportStream } from './exports';
 import { mountExperimentMetricsRoutes } from './experiments/metrics-routes';
 import { installHttp, metricsHandler, type HttpOptions } from './http';
 import { conditionalJson } from './http/etag';
+import { TenantSettingsCache, tenantSettingsRoutes } from './tenant-settings';
 import { readJson } from './http/json-body';
 import { createGenerator } from './generation';
 import { OFFLINE_GENERATION, type GenerationConfig } from './generation/profiles';
@@ -97,6 +98,7 @@ export function createApp(options: AppOptions): Hono {
   const generator = createGenerator(options.generation ?? OFFLINE_GENERATION);
   const retriever = options.retriever ?? createRetriever(database);
   const runningExperiments = new RunningExperiments(database);
+  const tenantSettings = new TenantSettingsCache(database);
   const app = new Hono();
   const http = installHttp(app, options.http ?? {}, bodyLimitFor);
   /** New and changed chunks get embeddings after the answer, so imports never wait on the embedder. */
@@ -155,7 +157,7 @@ export function createApp(options: AppOptions): Hono {
     if (!body.ok) return body.response;
     const caller = callerOf(c.get('principal'));
     if (!wantsEventStream(c.req.header('accept'))) {
-      const answer = await suggest(database, caller, body.data, { generator, retriever, experiments: runningExperiments });
+      const answer = await suggest(database, caller, body.data, { generator, retriever, experiments: runningExperiments, tenantSettings });
       http.metrics.countSuggestion('json');
       return c.json(answer);
     }
@@ -174,6 +176,7 @@ export function createApp(options: AppOptions): Hono {
           generator,
           retriever,
           experiments: runningExperiments,
+          tenantSettings,
           signal: gone.signal,
           listener: {
             meta: (meta) => void send(meta),
@@ -372,6 +375,8 @@ export function createApp(options: AppOptions): Hono {
   // Experiments (server/experiments): leads' CRUD and audit log, agents' sticky assignment, and the
   // per-arm metrics, compared against each experiment's own control arm.
   api.route('/', experimentRoutes({ database, running: runningExperiments, pollSeconds: options.experimentPollSeconds ?? DEFAULT_EXPERIMENT_POLL_SECONDS }));
+  // Tenant settings (server/tenant-settings.ts): below enterprise policy, above agents' own options.
+  api.route('/', tenantSettingsRoutes(database, tenantSettings));
   mountExperimentMetricsRoutes(api, database, {
     experimentSettings: async (tenantId, key) => {
       const experiment = await getExperiment(database, tenantId, key);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Candidate, ExperimentArm, ExperimentRef, SuggestRequest, SuggestResponse, SuggestStreamMeta } from '../lib/contract';
 import type { Database } from './db/client';
+import type { TenantSettingsCache } from './tenant-settings';
 import { suggestions } from './db/schema';
 import { experimentFor, pairwiseArmsFor, shouldAnnotate, singleArmFor } from './experiments/assignment';
 import type { RunningExperiments } from './experiments/store';
@@ -38,6 +39,8 @@ export interface SuggestOptions {
   retriever?: Retriever;
   /** The tenants' running experiments; absent, every agent gets the baseline. */
   experiments?: RunningExperiments;
+  /** The tenants' settings: their annotation sampling applies to baseline suggestions. */
+  tenantSettings?: TenantSettingsCache;
 }
 
 /** What one suggestion is made with: the experiment ref it reports and the arms' recipes. */
@@ -69,10 +72,14 @@ function profileOf(arm: ExperimentArm): GenerationProfile {
  * arm declared, so arms compared pairwise should share their retrieval settings unless retrieval is
  * meant to be part of what the left arm brings.
  */
-async function planSuggestion(caller: Caller, suggestionId: string, running: RunningExperiments | undefined): Promise<SuggestionPlan> {
-  if (!running) return BASELINE_PLAN;
-  const experiment = experimentFor(await running.get(caller.tenantId), { agentId: caller.agentId, teamSlug: caller.teamSlug });
-  if (!experiment) return BASELINE_PLAN;
+async function planSuggestion(caller: Caller, suggestionId: string, options: SuggestOptions): Promise<SuggestionPlan> {
+  const running = options.experiments;
+  const experiment = running && experimentFor(await running.get(caller.tenantId), { agentId: caller.agentId, teamSlug: caller.teamSlug });
+  if (!experiment) {
+    // The baseline asks for labels at the tenant's sampling rate (every time unless an admin set one).
+    const sampling = (await options.tenantSettings?.get(caller.tenantId))?.settings.annotationSampling;
+    return sampling === undefined ? BASELINE_PLAN : { ...BASELINE_PLAN, annotate: shouldAnnotate(suggestionId, sampling) };
+  }
   const arms = experiment.mode === 'single' ? [singleArmFor(experiment, caller.agentId)] : pairwiseArmsFor(experiment, suggestionId);
   return {
     experiment: { key: experiment.key, arm: arms.map((a) => a.name).join('+') },
@@ -98,7 +105,7 @@ export async function suggest(
   const started = performance.now();
   const generator = options.generator ?? (offlineGenerator ??= createGenerator(OFFLINE_GENERATION));
   const suggestionId = randomUUID();
-  const plan = await planSuggestion(caller, suggestionId, options.experiments);
+  const plan = await planSuggestion(caller, suggestionId, options);
   const query = queryFromTicket(request);
   const articles = await retrieveArticles(options.retriever ?? createRetriever(database), caller.tenantId, query, plan.retrieval);
   const shown = articles.map(({ content: _content, ...article }) => article);

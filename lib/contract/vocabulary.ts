@@ -46,3 +46,6 @@ export const SUGGEST_PORT = 'loopdesk:suggest';
  * watch the key to apply an experiment change to an open ticket.
  */
 export const EXPERIMENT_ASSIGNMENT_KEY = 'experimentAssignment';
+
+/** Where the background keeps the tenant's settings from the server in `storage.local`; the overlay re-reads its settings when it changes. */
+export const TENANT_SETTINGS_KEY = 'tenantSettings';

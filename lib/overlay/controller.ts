@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
 import { classifyAdoption, compareReply, DEFAULT_ADOPTION_THRESHOLDS } from '../adoption/similarity';
-import { EXPERIMENT_ASSIGNMENT_KEY } from '../contract/vocabulary';
+import { EXPERIMENT_ASSIGNMENT_KEY, TENANT_SETTINGS_KEY } from '../contract/vocabulary';
 import type {
   AnnotationKind,
   TicketContextInput,
@@ -107,7 +107,7 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
   void loadConfig();
   // The agent's options or the organization's policy changed.
   browser.storage.onChanged.addListener((changes, area) => {
-    if (area === 'managed' || (area === 'local' && 'settings' in changes)) void loadConfig();
+    if (area === 'managed' || (area === 'local' && ('settings' in changes || TENANT_SETTINGS_KEY in changes))) void loadConfig();
     // A lead changed an experiment (say, pairwise to single): the open ticket shows the new
     // arrangement at once, unless the agent already worked with what is shown.
     if (area === 'local' && EXPERIMENT_ASSIGNMENT_KEY in changes) reloadUntouchedTicket();

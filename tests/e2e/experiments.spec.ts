@@ -141,3 +141,22 @@ test('the dashboard shows per-arm numbers that match a recomputation from the ra
     close(await shownValue(want.arm, 'time-to-send-p90'), want.timeToSend.p90);
   }
 });
+
+test("an admin's tenant settings reach the open overlay and lock the agent's options", async ({ context, page, server, extensionId }) => {
+  const admin = await server.token('admin', { tenant: 'demo' });
+  await page.goto(`${server.url}/demo/agent/tickets/1003`);
+  await expect(candidates(page)).toHaveCount(2);
+  const articles = overlay(page).getByRole('list', { name: 'Knowledge articles' });
+  await expect(articles.getByRole('group', { name: /relevant\?$/ }).first()).toBeVisible();
+
+  const put = await server.call('/v1/admin/tenant/settings', { method: 'PUT', token: admin, body: { redaction: 'strict', annotations: { relevance: false } } });
+  expect(put.status).toBe(200);
+  // Within the poll interval, without a reload: no relevance labels asked any more.
+  await expect(articles.getByRole('group', { name: /relevant\?$/ })).toHaveCount(0, { timeout: 60_000 });
+
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${extensionId}/options.html`);
+  await expect(options.getByLabel('Redaction')).toHaveValue('strict');
+  await expect(options.getByLabel('Redaction')).toBeDisabled();
+  await expect(options.getByText('Set for your whole team by your Loopdesk admin')).toBeVisible();
+});

@@ -117,6 +117,30 @@ describe('hostAllowed', () => {
   });
 });
 
+describe('resolveSettings with tenant settings: policy over tenant over own', () => {
+  it('lets the tenant decide what policy leaves open, and says who locked each field', () => {
+    const { settings, locked, lockedBy } = s.resolveSettings(
+      own({ redaction: 'off' }),
+      { annotations: { preference: true } },
+      { redaction: 'strict', annotations: { preference: false, relevance: false } },
+    );
+    expect(settings.redaction).toBe('strict');
+    // Policy wins on what it sets; the tenant decides the rest; the others stay on.
+    expect(settings.annotations).toEqual({ preference: true, relevance: false, adoption: true, missingKnowledge: true, rationale: true });
+    expect(lockedBy).toEqual({ redaction: 'tenant', annotations: 'policy' });
+    expect([...locked].sort()).toEqual(['annotations', 'redaction']);
+  });
+
+  it('keeps policy above the tenant and the agent free where neither decides', () => {
+    const { settings, lockedBy } = s.resolveSettings(own({ redaction: 'off' }), { redaction: 'standard' }, { redaction: 'strict' });
+    expect(settings.redaction).toBe('standard');
+    expect(lockedBy.redaction).toBe('policy');
+    const free = s.resolveSettings(own({ redaction: 'off' }), {}, {});
+    expect(free.settings.redaction).toBe('off');
+    expect(free.locked).toEqual([]);
+  });
+});
+
 describe('readEffectiveSettings', () => {
   it('reads managed storage over the saved settings and reports what it ignored', async () => {
     await s.settingsItem.setValue(own({ redaction: 'off' }));
