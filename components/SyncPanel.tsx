@@ -98,6 +98,14 @@ export function SyncPanel() {
           </ul>
         </section>
       )}
+      {status?.storageLost && (
+        <div className="ld-error" role="alert">
+          <p>{status.storageLost}</p>
+          <button type="button" disabled={busy} onClick={() => void act(() => askBackground({ type: 'storage-lost-dismiss' }))}>
+            Dismiss
+          </button>
+        </div>
+      )}
       {status?.storageProblem && (
         <p className="ld-error" role="alert">
           {status.storageProblem}

@@ -12,6 +12,7 @@ import {
 } from '../lib/contract';
 import { amendRationale, openOutboxDb } from '../lib/outbox/db';
 import { discardQuarantined, listQuarantine, retryQuarantined } from '../lib/outbox/quarantine';
+import { dismissOutboxLost, noteOutboxCreated, outboxLostMessage } from '../lib/outbox/lost';
 import { enqueueWithRoom, isQuotaError, reopenAfterFailedOpen, STORAGE_UNAVAILABLE, writeWithRoom } from '../lib/outbox/storage';
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { rationaleDone, rememberRationale } from '../lib/outbox/ticket-memory';
@@ -52,8 +53,8 @@ export default defineBackground(() => {
     return targetOf((await readEffectiveSettings()).settings);
   }
 
-  const db = openOutboxDb();
-  const engine = createSyncEngine(db, { target: currentTarget });
+  const db = openOutboxDb(undefined, undefined, { onCreated: () => noteOutboxCreated() });
+  const engine = createSyncEngine(db, { target: currentTarget, storageLost: outboxLostMessage });
   let debounce: ReturnType<typeof setTimeout> | undefined;
   const scheduleSync = () => {
     clearTimeout(debounce);
@@ -107,6 +108,10 @@ export default defineBackground(() => {
     // The agent asked: events waiting out a backoff go too.
     'sync-now': () => engine.sync({ force: true }),
     status: () => engine.status(),
+    async 'storage-lost-dismiss'() {
+      await dismissOutboxLost();
+      return engine.status();
+    },
     'quarantine-list': () => listQuarantine(db),
     async 'quarantine-retry'({ id }) {
       const retried = await writeWithRoom(db, () => retryQuarantined(db, id));

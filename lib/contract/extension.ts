@@ -116,6 +116,7 @@ export const BackgroundRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('selector-miss'), helpdesk: Helpdesk, key: SelectorKey, overridden: z.boolean() }),
   z.object({ type: z.literal('sync-now') }),
   z.object({ type: z.literal('status') }),
+  z.object({ type: z.literal('storage-lost-dismiss') }),
   z.object({ type: z.literal('quarantine-list') }),
   z.object({ type: z.literal('quarantine-retry'), id: z.uuid() }),
   z.object({ type: z.literal('quarantine-discard'), id: z.uuid() }),
@@ -131,6 +132,8 @@ export const SyncStatus = z.object({
   lastError: z.string().nullable(),
   /** Set while the browser refuses to store new events even after pruning delivered data. */
   storageProblem: z.string().nullable(),
+  /** Set once the browser deleted the outbox (queued events with it) until the agent dismisses it. */
+  storageLost: z.string().nullable(),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 
@@ -171,6 +174,7 @@ export interface BackgroundReplies {
   };
   'sync-now': SyncStatus;
   status: SyncStatus;
+  'storage-lost-dismiss': SyncStatus;
   'quarantine-list': QuarantineEntry[];
   /** False when the event was no longer quarantined (retried or discarded elsewhere). */
   'quarantine-retry': { retried: boolean };

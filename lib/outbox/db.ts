@@ -64,8 +64,10 @@ export const eventBytes = (event: AnnotationEvent) => JSON.stringify(event).leng
  * The extension's IndexedDB. Every schema change gets a new version with an upgrade function, so
  * events queued by an older build survive an update. Versions are never edited once released.
  */
-export function openOutboxDb(name = OUTBOX_DB_NAME, options?: DexieOptions): OutboxDb {
+export function openOutboxDb(name = OUTBOX_DB_NAME, options?: DexieOptions, hooks: { onCreated?: () => Promise<void> } = {}): OutboxDb {
   const db = new Dexie(name, options) as OutboxDb;
+  // The database did not exist: a new install, or one the browser deleted (lib/outbox/lost.ts).
+  if (hooks.onCreated) db.on('populate', () => void hooks.onCreated!().catch(() => {}));
   // v1 (0.1.0, the walking skeleton): the queue, the quarantine and sync metadata.
   db.version(1).stores({
     outbox: 'id, queuedAt, nextAttemptAt',

@@ -19,6 +19,8 @@ export interface SyncOptions {
   random?: () => number;
   /** The origin's storage use; the browser's own estimate by default. */
   estimate?: () => Promise<StorageEstimate>;
+  /** Why the browser's earlier outbox is gone, when it deleted it (lib/outbox/lost.ts); none by default. */
+  storageLost?: () => Promise<string | null>;
 }
 
 const BASE_BACKOFF_MS = 2_000;
@@ -192,13 +194,14 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
   }
 
   async function readStatus(): Promise<SyncStatus> {
-    const [queued, quarantined, delivered, lastSyncAt, lastError, storageProblem] = await Promise.all([
+    const [queued, quarantined, delivered, lastSyncAt, lastError, storageProblem, storageLost] = await Promise.all([
       db.outbox.count(),
       db.quarantine.count(),
       db.delivered.count(),
       db.meta.get('lastSyncAt'),
       db.meta.get('lastError'),
       db.meta.get('storageProblem'),
+      options.storageLost?.() ?? null,
     ]);
     return {
       queued,
@@ -207,6 +210,7 @@ export function createSyncEngine(db: OutboxDb, options: SyncOptions) {
       lastSyncAt: lastSyncAt?.value ?? null,
       lastError: lastError?.value ?? null,
       storageProblem: storageProblem?.value ?? null,
+      storageLost,
     };
   }
 
