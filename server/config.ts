@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { experimentPollSecondsFromEnv } from './experiments/config';
+import { flywheelIntervalFromEnv } from './flywheel/schedule';
 import { generationConfigFromEnv, type GenerationConfig } from './generation/profiles';
 import { httpOptionsFromEnv, type HttpOptions } from './http';
 import { embedderConfigFromEnv, type EmbedderConfig } from './retrieval/embeddings';
@@ -25,6 +26,8 @@ export interface ServerConfig {
   http?: HttpOptions;
   /** How often extensions ask for their experiment assignment (`LOOPDESK_EXPERIMENT_POLL_SECONDS`, 30 by default). */
   experimentPollSeconds?: number;
+  /** How often the server runs the flywheel for every tenant (`LOOPDESK_FLYWHEEL_INTERVAL`); null or absent: never by itself. */
+  flywheelIntervalMs?: number | null;
 }
 
 /** Reads the environment variables documented in the README. */
@@ -40,5 +43,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     embedding: embedderConfigFromEnv(env),
     http: httpOptionsFromEnv(env),
     experimentPollSeconds: experimentPollSecondsFromEnv(env),
+    flywheelIntervalMs: flywheelIntervalFromEnv(env),
   };
 }

@@ -9,6 +9,7 @@ import { type ServerConfig, PROJECT_ROOT } from './config';
 import { openDatabase, type Database } from './db/client';
 import { acquireLock, newSystemToken, updateLock } from './runtime';
 import { seedDemo, seedDemoHistory } from './demo-seed';
+import { startFlywheelSchedule } from './flywheel/schedule';
 import { mountDashboard } from './dashboard';
 import { createDemoApp } from '../demo/routes';
 import { loadDemoTickets } from '../demo/tickets';
@@ -97,6 +98,10 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
     console.error(JSON.stringify({ level: 'error', msg: `embedding the knowledge base failed: ${err.message}` }));
     return 0;
   });
+  // Learning on a schedule, when configured: cycles never overlap, promotions reach this server at once.
+  const flywheel = config.flywheelIntervalMs
+    ? startFlywheelSchedule(database, { intervalMs: config.flywheelIntervalMs, cache: retriever.models })
+    : null;
   let closed = false;
   return {
     url,
@@ -108,6 +113,7 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
       await indexed;
       if (closed) return;
       closed = true;
+      await flywheel?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await database.close();
       releaseLock();
