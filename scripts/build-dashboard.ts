@@ -10,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { runDirectly } from './lib/run-directly';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -67,17 +68,8 @@ export async function buildDashboard(outDir = '.output/dashboard'): Promise<Dash
   return { outDir: dir, js: await file('dashboard.js'), css: await file('dashboard.css'), ms: Math.round(performance.now() - started) };
 }
 
-function runDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (runDirectly()) {
+if (runDirectly(import.meta.url)) {
   try {
     const result = await buildDashboard(process.argv[2]);
     const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;

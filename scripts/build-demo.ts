@@ -10,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { runDirectly } from './lib/run-directly';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -65,17 +66,8 @@ export async function buildDemo(outDir = '.output/demo'): Promise<DemoBuildResul
 
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
 
-function runDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (runDirectly()) {
+if (runDirectly(import.meta.url)) {
   try {
     const result = await buildDemo(process.argv[2]);
     const where = relative(process.cwd(), result.outDir) || '.';

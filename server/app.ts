@@ -18,7 +18,7 @@ import {
   type SuggestStreamEvent,
   type WhoAmI,
 } from '../lib/contract';
-import { authenticate, requireAgentIdentity, requireRole, type AuthEnv, type Principal } from './auth';
+import { authenticate, requireAgentIdentity, requireRole, tenantOfRequest, type AuthEnv, type Principal } from './auth';
 import type { Database } from './db/client';
 import { ingestEvents } from './events';
 import { DEFAULT_EXPERIMENT_POLL_SECONDS } from './experiments/config';
@@ -42,7 +42,7 @@ import { deleteArticle, upsertArticle } from './kb/store';
 import { createRetriever, type Retriever } from './retrieval';
 import { clearSelectorOverrides, listSelectorMisses, readSelectorOverrides, recordSelectorMiss, writeSelectorOverrides } from './selectors';
 import { suggest, type Caller } from './suggest';
-import { createToken, ensureTenant, findTenant } from './tenancy';
+import { createToken, ensureTenant } from './tenancy';
 
 export interface AppOptions {
   database: Database;
@@ -233,19 +233,9 @@ export function createApp(options: AppOptions): Hono {
   api.get('/admin/exports/:kind', requireRole('lead'), async (c) => {
     const parsed = ExportRequest.safeParse({ ...c.req.query(), kind: c.req.param('kind') });
     if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
-    const principal = c.get('principal');
-    let tenantId: string;
-    if (principal.kind === 'system') {
-      if (!parsed.data.tenant) return c.json({ error: 'tenant: required query parameter' }, 400);
-      const found = await findTenant(database.db, parsed.data.tenant);
-      if (!found) return c.json({ error: `tenant: no tenant "${parsed.data.tenant}"` }, 400);
-      tenantId = found;
-    } else {
-      if (parsed.data.tenant && parsed.data.tenant !== principal.tenantSlug) {
-        return c.json({ error: 'tenant: a token can only export its own tenant' }, 403);
-      }
-      tenantId = principal.tenantId;
-    }
+    const tenant = await tenantOfRequest(c, database.db, parsed.data.tenant);
+    if ('response' in tenant) return tenant.response;
+    const { tenantId } = tenant;
     let exported: ExportStream;
     try {
       exported = await createExport(database, tenantId, parsed.data);
@@ -286,16 +276,10 @@ export function createApp(options: AppOptions): Hono {
   // The flywheel (server/flywheel): learn from the annotations, gate, promote; list, promote and roll
   // back model versions. Admins act on their own tenant; the local CLI's system credential names one.
   {
-    const flywheelTenant = async (c: Context<AuthEnv>): Promise<string | Response> => {
-      const principal = c.get('principal');
-      if (principal.kind !== 'system') return principal.tenantId;
-      const slug = c.req.query('tenant');
-      if (!slug) return c.json({ error: 'tenant: required query parameter' }, 400);
-      return (await findTenant(database.db, slug)) ?? c.json({ error: `tenant: no tenant "${slug}"` }, 400);
-    };
     const modelAction = async (c: Context<AuthEnv>, action: (tenantId: string) => Promise<unknown>) => {
-      const tenantId = await flywheelTenant(c);
-      if (typeof tenantId !== 'string') return tenantId;
+      const tenant = await tenantOfRequest(c, database.db, c.req.query('tenant'));
+      if ('response' in tenant) return tenant.response;
+      const { tenantId } = tenant;
       try {
         return c.json(await action(tenantId));
       } catch (err) {

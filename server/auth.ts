@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { roleAtLeast, type Role } from '../lib/contract';
 import type { Db } from './db/client';
 import { apiTokens, agents, teams, tenants } from './db/schema';
+import { findTenant } from './tenancy';
 
 /** Who is calling. `system` is the local CLI talking to its own server through the data-dir lock. */
 export type Principal =
@@ -84,4 +85,26 @@ export function requireAgentIdentity(): MiddlewareHandler<AuthEnv> {
     if (c.get('principal').kind === 'system') return c.json({ error: 'this route needs an agent token' }, 403);
     return next();
   };
+}
+
+/**
+ * The tenant a lead/admin route acts on: a token's own tenant, or for the local CLI's system
+ * credential the one it names (`?tenant=`). A token naming another tenant is refused (403), so a
+ * leaked lead token never reads past its own tenant. Returns the tenant id, or the error response.
+ */
+export async function tenantOfRequest(
+  c: Context<AuthEnv>,
+  db: Db,
+  requested: string | undefined,
+): Promise<{ tenantId: string } | { response: Response }> {
+  const principal = c.get('principal');
+  if (principal.kind === 'system') {
+    if (!requested) return { response: c.json({ error: 'tenant: required query parameter' }, 400) };
+    const found = await findTenant(db, requested);
+    return found ? { tenantId: found } : { response: c.json({ error: `tenant: no tenant "${requested}"` }, 400) };
+  }
+  if (requested && requested !== principal.tenantSlug) {
+    return { response: c.json({ error: 'tenant: a token can only act on its own tenant' }, 403) };
+  }
+  return { tenantId: principal.tenantId };
 }

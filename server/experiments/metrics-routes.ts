@@ -1,9 +1,8 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { describeIssues, MetricsQuery, Slug } from '../../lib/contract';
-import { requireRole, type AuthEnv } from '../auth';
+import { requireRole, tenantOfRequest, type AuthEnv } from '../auth';
 import type { Database } from '../db/client';
-import { findTenant } from '../tenancy';
 import { experimentMetrics, MetricsInputError } from './metrics';
 
 /** What the experiment's own definition says about its metrics; null when there is no such experiment. */
@@ -37,19 +36,9 @@ export function mountExperimentMetricsRoutes(api: Hono<AuthEnv>, database: Datab
     if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
     const key = c.req.param('key');
     if (!Slug.safeParse(key).success) return c.json({ error: `key: not an experiment key "${key}"` }, 400);
-    const principal = c.get('principal');
-    let tenantId: string;
-    if (principal.kind === 'system') {
-      if (!parsed.data.tenant) return c.json({ error: 'tenant: required query parameter' }, 400);
-      const found = await findTenant(database.db, parsed.data.tenant);
-      if (!found) return c.json({ error: `tenant: no tenant "${parsed.data.tenant}"` }, 400);
-      tenantId = found;
-    } else {
-      if (parsed.data.tenant && parsed.data.tenant !== principal.tenantSlug) {
-        return c.json({ error: 'tenant: a token can only read its own tenant' }, 403);
-      }
-      tenantId = principal.tenantId;
-    }
+    const tenant = await tenantOfRequest(c, database.db, parsed.data.tenant);
+    if ('response' in tenant) return tenant.response;
+    const { tenantId } = tenant;
     const settings = (await options.experimentSettings?.(tenantId, key)) ?? null;
     try {
       const metrics = await experimentMetrics(database, tenantId, key, {
