@@ -25,6 +25,12 @@ export interface Release {
 /** `loopdesk-<version>.crx`; versions are Chrome's 1–4 dot-separated integers. */
 export const CRX_FILE_PATTERN = /^loopdesk-(\d+(?:\.\d+){0,3})\.crx$/;
 
+/**
+ * `loopdesk-<version>.xpi`: a Firefox package signed by addons.mozilla.org (unlisted), which the
+ * admin copies into the same directory for Firefox's `install_url`.
+ */
+export const XPI_FILE_PATTERN = /^loopdesk-(\d+(?:\.\d+){0,3})\.xpi$/;
+
 export function crxFileName(version: string): string {
   return `loopdesk-${version}.crx`;
 }

@@ -1,15 +1,17 @@
 /**
  * Self-hosted distribution: the update manifest Chrome and Edge poll for a force-installed extension
  * (`ExtensionSettings` … `update_url`) and the CRX it points at, from the directory
- * `loopdesk extension pack --out` writes (LOOPDESK_EXTENSION_DIR, by default <data dir>/extension).
+ * `loopdesk extension pack --out` writes (LOOPDESK_EXTENSION_DIR, by default <data dir>/extension);
+ * also a Mozilla-signed `loopdesk-<version>.xpi` the admin puts there, for Firefox's `install_url`.
  * Both are read on every request, so a new pack is served without a restart.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { CRX_FILE_PATTERN, RELEASE_FILE, type Release } from './pack';
+import { CRX_FILE_PATTERN, RELEASE_FILE, XPI_FILE_PATTERN, type Release } from './pack';
 
 export const CRX_CONTENT_TYPE = 'application/x-chrome-extension';
+export const XPI_CONTENT_TYPE = 'application/x-xpinstall';
 
 function xmlAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -63,16 +65,17 @@ export function mountExtensionDistribution(app: Hono, options: ExtensionRoutesOp
 
   app.get('/extension/:file', async (c) => {
     const file = c.req.param('file');
-    if (!CRX_FILE_PATTERN.test(file)) return c.json({ error: `no route for GET ${c.req.path}` }, 404);
-    let crx: Buffer;
+    const contentType = CRX_FILE_PATTERN.test(file) ? CRX_CONTENT_TYPE : XPI_FILE_PATTERN.test(file) ? XPI_CONTENT_TYPE : null;
+    if (!contentType) return c.json({ error: `no route for GET ${c.req.path}` }, 404);
+    let data: Buffer;
     try {
-      crx = await readFile(join(options.dir, file));
+      data = await readFile(join(options.dir, file));
     } catch {
       return c.json({ error: `${file} is not packed here` }, 404);
     }
-    return c.body(new Uint8Array(crx), 200, {
-      'content-type': CRX_CONTENT_TYPE,
-      'content-length': String(crx.length),
+    return c.body(new Uint8Array(data), 200, {
+      'content-type': contentType,
+      'content-length': String(data.length),
       // A re-pack of the same version replaces the file; update manifests carry its hash.
       'cache-control': 'no-cache',
     });

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extensionIdOf, loadSigningKey, parseCrx3, publicKeyDer, verifyCrx3, writeCrx3 } from '../../server/extension-pack/crx';
 import { packExtension } from '../../server/extension-pack/pack';
-import { CRX_CONTENT_TYPE } from '../../server/extension-pack/routes';
+import { CRX_CONTENT_TYPE, XPI_CONTENT_TYPE } from '../../server/extension-pack/routes';
 import { readZip, writeZip } from '../../server/extension-pack/zip';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -248,5 +248,15 @@ describe('GET /extension/*', () => {
     expect((await server.call('/extension/release.json')).status).toBe(404);
     expect((await server.call('/extension/..%2Frelease.json')).status).toBe(404);
     expect((await server.call('/extension/loopdesk-9.9.9.crx')).status).toBe(404);
+  });
+
+  it('serve a Firefox package the admin put there as application/x-xpinstall', async () => {
+    const xpi = Buffer.from('PK\x03\x04 a signed xpi');
+    writeFileSync(join(extensionDir, 'loopdesk-1.3.0.xpi'), xpi);
+    const res = await fetch(`${server.url}/extension/loopdesk-1.3.0.xpi`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(XPI_CONTENT_TYPE);
+    expect(Buffer.from(await res.arrayBuffer()).equals(xpi)).toBe(true);
+    expect((await server.call('/extension/other.xpi')).status).toBe(404);
   });
 });
