@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadSigningKey } from './crx';
 import { packExtension } from './pack';
@@ -16,6 +16,9 @@ export interface PackCommandOptions {
 export function packExtensionCommand(opts: PackCommandOptions): void {
   if (!existsSync(opts.key)) throw new Error(`no such key file: ${opts.key}`);
   const key = loadSigningKey(readFileSync(opts.key));
+  if (process.platform !== 'win32' && (statSync(opts.key).mode & 0o077) !== 0) {
+    console.error(`warning: ${opts.key} is readable by other users; keep the signing key private (chmod 600)`);
+  }
   const sourceDir = resolve(opts.source ?? join(opts.projectRoot, '.output', 'chrome-mv3'));
   if (opts.build || (!opts.source && !existsSync(join(sourceDir, 'manifest.json')))) {
     console.error('building the extension (wxt build)…');
