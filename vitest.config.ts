@@ -7,6 +7,10 @@ export default defineConfig({
         test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
       },
       {
+        // Checks the built Firefox package (.output/firefox-mv2): run after `npm run build:firefox`.
+        test: { name: 'firefox', include: ['tests/firefox/**/*.test.ts'], environment: 'node' },
+      },
+      {
         test: {
           name: 'server',
           include: ['tests/server/**/*.test.ts'],

@@ -28,6 +28,35 @@ export interface ServerConfig {
   experimentPollSeconds?: number;
   /** How often the server runs the flywheel for every tenant (`LOOPDESK_FLYWHEEL_INTERVAL`); null or absent: never by itself. */
   flywheelIntervalMs?: number | null;
+  /**
+   * Where `loopdesk extension pack` writes the signed CRX that `/extension/updates.xml` offers
+   * (`LOOPDESK_EXTENSION_DIR`); absent: `<dataDir>/extension`.
+   */
+  extensionDir?: string;
+  /** The URL browsers reach this server at, for links it hands out (`LOOPDESK_PUBLIC_URL`); absent: the request's origin. */
+  publicUrl?: string;
+}
+
+/** The extension directory of LOOPDESK_EXTENSION_DIR, or `<dataDir>/extension`. */
+export function extensionDirFromEnv(env: NodeJS.ProcessEnv = process.env, dataDir = dataDirFromEnv(env)): string {
+  return resolve(env.LOOPDESK_EXTENSION_DIR || join(dataDir, 'extension'));
+}
+
+function dataDirFromEnv(env: NodeJS.ProcessEnv): string {
+  return resolve(env.LOOPDESK_DATA_DIR || join(PROJECT_ROOT, '.data'));
+}
+
+function publicUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.LOOPDESK_PUBLIC_URL;
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`LOOPDESK_PUBLIC_URL must be an http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`LOOPDESK_PUBLIC_URL must be an http(s) URL, got "${value}"`);
+  return value.replace(/\/+$/, '');
 }
 
 /** Reads the environment variables documented in the README. */
@@ -38,7 +67,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     host: env.HOST || '127.0.0.1',
     port,
     databaseUrl: env.DATABASE_URL || undefined,
-    dataDir: resolve(env.LOOPDESK_DATA_DIR || join(PROJECT_ROOT, '.data')),
+    dataDir: dataDirFromEnv(env),
+    extensionDir: extensionDirFromEnv(env),
+    publicUrl: publicUrlFromEnv(env),
     generation: generationConfigFromEnv(env),
     embedding: embedderConfigFromEnv(env),
     http: httpOptionsFromEnv(env),

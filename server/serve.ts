@@ -11,6 +11,7 @@ import { acquireLock, newSystemToken, updateLock } from './runtime';
 import { seedDemo, seedDemoHistory } from './demo-seed';
 import { startFlywheelSchedule } from './flywheel/schedule';
 import { mountDashboard } from './dashboard';
+import { mountExtensionDistribution } from './extension-pack/routes';
 import { createDemoApp } from '../demo/routes';
 import { loadDemoTickets } from '../demo/tickets';
 
@@ -78,6 +79,7 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
     mount: (root) => {
       // The team leads' dashboard is part of every server, demo or not.
       mountDashboard(root);
+      mountExtensionDistribution(root, { dir: config.extensionDir ?? join(config.dataDir, 'extension'), publicUrl: config.publicUrl });
       if (options.demo) root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }));
     },
   });

@@ -15,7 +15,8 @@ import {
   type KbImportSummary,
 } from '../../lib/contract';
 import { detectFormat, readKbPath } from '../kb/import';
-import { configFromEnv } from '../config';
+import { configFromEnv, extensionDirFromEnv, PROJECT_ROOT } from '../config';
+import { packExtensionCommand } from '../extension-pack/cli';
 import { startServer } from '../serve';
 import { withBackend } from './backend';
 import { ImportProgress } from './progress';
@@ -235,6 +236,21 @@ model
     if (back) printModels([back]);
     else console.log('rolled back: no model is promoted; retrieval uses no learned model');
   });
+
+const extension = program.command('extension').description('package the browser extension for self-hosted distribution');
+extension
+  .command('pack')
+  .description(
+    'sign the built Chrome extension (.output/chrome-mv3) as a CRX3 with the organisation\'s RSA key, its manifest key set to ' +
+      'that key, into the directory the server offers at /extension/updates.xml; prints the extension id',
+  )
+  .requiredOption('--key <pem>', "the organisation's RSA private key, PEM (PKCS#8 or PKCS#1), at least 2048 bits")
+  .option('--out <dir>', 'where to write loopdesk-<version>.crx and release.json (default LOOPDESK_EXTENSION_DIR, else <LOOPDESK_DATA_DIR>/extension)')
+  .option('--source <dir>', 'the built Chrome extension to pack (default .output/chrome-mv3 in the project, built first when missing)')
+  .option('--build', 'run `wxt build` first')
+  .action((opts: { key: string; out?: string; source?: string; build?: boolean }) =>
+    packExtensionCommand({ ...opts, out: opts.out ?? extensionDirFromEnv(), projectRoot: PROJECT_ROOT }),
+  );
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`loopdesk: ${err.message}`);

@@ -23,6 +23,22 @@ export async function launchWithoutExtension(userDataDir: string): Promise<Brows
   return launch(userDataDir, []);
 }
 
+/**
+ * Chromium with extensions enabled but none loaded from disk: what policy force-installs (from its
+ * update URL) is all it gets. Playwright's defaults `--disable-extensions` and
+ * `--disable-background-networking` are left out: the second stops the extension updater, so the
+ * update manifest is never fetched.
+ */
+export async function launchForPolicyInstall(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, {
+    headless: true,
+    executablePath: chromiumExecutable(),
+    ignoreDefaultArgs: ['--disable-extensions', '--disable-background-networking'],
+    args: COMMON_ARGS.filter((arg) => arg !== '--disable-background-networking'),
+    viewport: { width: 1400, height: 900 },
+  });
+}
+
 function launch(userDataDir: string, extensionArgs: string[]): Promise<BrowserContext> {
   return chromium.launchPersistentContext(userDataDir, {
     headless: true,

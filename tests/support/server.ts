@@ -29,6 +29,8 @@ export interface TestServerOptions {
    * pick up a developer's own settings. Absent: no model, the extractive generator.
    */
   env?: Record<string, string>;
+  /** Where the server finds the packed extension for `/extension/*`; absent: `<its data dir>/extension`. */
+  extensionDir?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
   const dataDir = mkdtempSync(join(tmpdir(), 'loopdesk-test-'));
   const pgSchema = kind === 'postgres' ? `t_${process.pid}_${Math.random().toString(36).slice(2, 10)}` : undefined;
   const server = await startServer(
-    { host: '127.0.0.1', port: 0, dataDir, databaseUrl: kind === 'postgres' ? process.env.DATABASE_URL : undefined, generation, embedding, experimentPollSeconds },
+    { host: '127.0.0.1', port: 0, dataDir, databaseUrl: kind === 'postgres' ? process.env.DATABASE_URL : undefined, generation, embedding, experimentPollSeconds, extensionDir: options.extensionDir },
     { demo: options.demo, demoHistory: options.demoHistory, pgSchema },
   );
   let counter = 0;
