@@ -5,6 +5,7 @@ import { ArmChart } from './ArmChart';
 import { ArmMetricsTable } from './ArmMetricsTable';
 import { AuditLog } from './AuditLog';
 import { useLoad } from './useLoad';
+import { DateRange } from './DateRange';
 
 /** A `<input type="date">` value as the start of that day in UTC, as the metrics query wants it. */
 const dayStart = (date: string) => (date ? `${date}T00:00:00Z` : undefined);
@@ -57,14 +58,7 @@ export function ExperimentDetail({ experiment }: { experiment: Experiment }) {
             <option value="week">week</option>
           </select>
         </div>
-        <div className="field inline">
-          <label htmlFor="metrics-from">From</label>
-          <input id="metrics-from" type="date" value={from} max={to || undefined} onChange={(e) => setFrom(e.target.value)} />
-        </div>
-        <div className="field inline">
-          <label htmlFor="metrics-to">To</label>
-          <input id="metrics-to" type="date" value={to} min={from || undefined} onChange={(e) => setTo(e.target.value)} />
-        </div>
+        <DateRange idPrefix="metrics" from={from} to={to} onFrom={setFrom} onTo={setTo} />
         <button type="button" className="quiet" onClick={metrics.reload}>
           Refresh
         </button>

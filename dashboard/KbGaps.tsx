@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api, errorText } from './api';
 import { csvRecords } from './csv';
 import { useLoad } from './useLoad';
+import { DateRange } from './DateRange';
 
 /** `2025-03-01` of the chosen last day → the next day, since the export's `to` is exclusive. */
 function dayAfter(date: string): string | undefined {
@@ -44,14 +45,7 @@ export function KbGaps() {
     <section aria-labelledby="kb-gaps-title">
       <div className="section-head">
         <h2 id="kb-gaps-title">Knowledge-base gaps</h2>
-        <div className="field inline">
-          <label htmlFor="gaps-from">From</label>
-          <input id="gaps-from" type="date" value={from} max={to || undefined} onChange={(e) => setFrom(e.target.value)} />
-        </div>
-        <div className="field inline">
-          <label htmlFor="gaps-to">To</label>
-          <input id="gaps-to" type="date" value={to} min={from || undefined} onChange={(e) => setTo(e.target.value)} />
-        </div>
+        <DateRange idPrefix="gaps" from={from} to={to} onFrom={setFrom} onTo={setTo} />
         <button type="button" className="quiet" onClick={() => download('markdown')}>
           Download Markdown
         </button>
