@@ -5,7 +5,7 @@ import { requireRole } from './auth';
 import type { Database } from './db/client';
 import { readJson } from './http/json-body';
 import { createEnrollmentToken, enroll, IdentityError, listEnrollmentTokens, listTokens, revokeEnrollmentToken, revokeToken } from './identity';
-import { findTenant } from './tenancy';
+import { ensureTenant, findTenant } from './tenancy';
 
 /**
  * Enrollment and token administration: `POST /v1/enroll` (no bearer token; see OPEN_ROUTES in
@@ -44,9 +44,11 @@ export function mountIdentityRoutes(api: Hono<AuthEnv>, database: Database): voi
   api.post('/admin/enrollment-tokens', requireRole('admin'), async (c) => {
     const body = await readJson(c, EnrollmentTokenCreateRequest);
     if (!body.ok) return body.response;
-    const tenantId = await adminTenant(c, body.data.tenant, { required: true });
-    if (typeof tenantId !== 'string') return tenantId!;
     const principal = c.get('principal');
+    // The local CLI may name a new tenant, as `loopdesk token create` may.
+    const tenantId =
+      principal.kind === 'system' && body.data.tenant ? await ensureTenant(db, body.data.tenant) : await adminTenant(c, body.data.tenant, { required: true });
+    if (typeof tenantId !== 'string') return tenantId!;
     try {
       const created = await createEnrollmentToken(db, tenantId, {
         ...body.data,
