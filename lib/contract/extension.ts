@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Helpdesk } from './common';
 import { REDACTION_LEVELS } from './vocabulary';
 import { AdoptionRationale, AnnotationEvent } from './events';
+import { HelpdeskIdentity, type EnrollmentView } from './identity';
 import { SelectorKey, type SelectorOverrides } from './selectors';
 import { SuggestStreamEvent } from './stream';
 import { TicketContext } from './ticket';
@@ -95,6 +96,9 @@ export const BackgroundRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('selector-miss'), helpdesk: Helpdesk, key: SelectorKey, overridden: z.boolean() }),
   z.object({ type: z.literal('sync-now') }),
   z.object({ type: z.literal('status') }),
+  /** The agent the helpdesk page shows as signed in: enrolls when policy gave an enrollment token. */
+  z.object({ type: z.literal('agent-identity'), helpdesk: Helpdesk, identity: HelpdeskIdentity }),
+  z.object({ type: z.literal('enrollment-status') }),
   z.object({ type: z.literal('quarantine-list') }),
   z.object({ type: z.literal('quarantine-retry'), id: z.uuid() }),
   z.object({ type: z.literal('quarantine-discard'), id: z.uuid() }),
@@ -150,6 +154,8 @@ export interface BackgroundReplies {
   };
   'sync-now': SyncStatus;
   status: SyncStatus;
+  'agent-identity': EnrollmentView;
+  'enrollment-status': EnrollmentView;
   'quarantine-list': QuarantineEntry[];
   /** False when the event was no longer quarantined (retried or discarded elsewhere). */
   'quarantine-retry': { retried: boolean };

@@ -82,3 +82,14 @@ export type TokenSummary = z.infer<typeof TokenSummary>;
 
 export const TokenList = z.object({ tokens: z.array(TokenSummary) });
 export type TokenList = z.infer<typeof TokenList>;
+
+/** What the popup shows about enrollment (lib/enrollment.ts). */
+export type EnrollmentView =
+  /** No enrollment token in the policy. */
+  | { state: 'not-used' }
+  /** A token set by policy or in the options is used instead. */
+  | { state: 'shared-token' }
+  /** Waiting for a helpdesk page to show who the agent is. */
+  | { state: 'waiting' }
+  | { state: 'enrolled'; tenant: string; team: string; agent: string; displayName?: string; at: string }
+  | { state: 'failed'; error: string; at: string };
