@@ -52,7 +52,10 @@ export const ManagedPolicy = z.object({
   serverUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Which tenant the organisation is on the server; shown to agents, used by enrollment. */
   tenant: z.string().trim().min(1).max(128).optional(),
-  /** Lets an agent's browser enroll for its own agent token (enrollment is a separate feature). */
+  /**
+   * Lets each agent's browser enroll for its own agent token (`POST /v1/enroll`, lib/enrollment.ts)
+   * once a helpdesk page shows who is signed in; a `token` set too wins over it.
+   */
   enrollmentToken: z.string().trim().min(1).optional(),
   /**
    * One agent token shared by every browser the policy reaches. For small deployments and trials:
