@@ -164,7 +164,7 @@ export function rateLimit(limits: RateLimits, metrics: Metrics, buckets = new To
     const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
     const what = verdict.limit.name === 'all' ? 'requests' : `requests to ${c.req.method} ${c.req.path}`;
     return c.json(
-      { error: `rate limit: at most ${verdict.limit.rate.text} ${what} per token; retry in ${seconds} s` },
+      { error: `rate limit: at most ${verdict.limit.rate.text} ${what} per ${principal ? 'token' : 'address'}; retry in ${seconds} s` },
       429,
       { 'Retry-After': String(seconds) },
     );
