@@ -130,6 +130,12 @@ function EnrollmentLine({ view }: { view: EnrollmentView }) {
           Enrolled as <strong>{view.displayName ?? view.agent}</strong> ({view.agent}), team {view.team} of {view.tenant}.
         </p>
       );
+    case 'revoked':
+      return (
+        <p data-testid="enrollment" role="alert">
+          This browser's Loopdesk token ({view.agent}) was revoked. Ask your administrator for a new enrollment.
+        </p>
+      );
     case 'failed':
       return (
         <p data-testid="enrollment" role="alert">

@@ -16,7 +16,7 @@ import { enqueueWithRoom, isQuotaError, reopenAfterFailedOpen, STORAGE_UNAVAILAB
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { rationaleDone, rememberRationale } from '../lib/outbox/ticket-memory';
 import { createAssignmentPoller } from '../lib/experiment-assignment';
-import { effectiveToken, enrollIfNeeded, enrollmentView } from '../lib/enrollment';
+import { effectiveToken, enrollIfNeeded, enrollmentView, markRevokedIfEnrolled } from '../lib/enrollment';
 import { fetchSelectorOverrides, reportSelectorMiss } from '../lib/selector-overrides';
 import { annotationKindOf, hostAllowed, readEffectiveSettings, settleManagedPolicy, type EffectiveSettings } from '../lib/settings';
 
@@ -193,7 +193,12 @@ export default defineBackground(() => {
           post({ type: 'error', error });
           return;
         }
-        await streamSuggestion(target, parsed.data.context, post, cancel.signal).catch((err: Error) => {
+        await streamSuggestion(target, parsed.data.context, post, cancel.signal).catch(async (err: Error) => {
+          // An enrolled token the server no longer knows was revoked: say so, not just "401".
+          if (/answered 401/.test(err.message) && (await markRevokedIfEnrolled(settings, target.token))) {
+            post({ type: 'error', error: "This browser's Loopdesk token was revoked: ask your administrator for a new enrollment" });
+            return;
+          }
           post({ type: 'error', error: err.message });
         });
       })();

@@ -13,7 +13,8 @@ export interface EnrollmentState {
   /** Which server and which enrollment token (by its SHA-256) the agent token belongs to. */
   serverUrl: string;
   enrollmentTokenSha256: string;
-  status: 'enrolled' | 'failed';
+  /** `revoked`: the server answered 401 to the agent token; it is not enrolled again by itself. */
+  status: 'enrolled' | 'failed' | 'revoked';
   /** The agent token; only when enrolled. */
   token?: string;
   /** What the server said: tenant, team and the Loopdesk agent's name. */
@@ -70,6 +71,7 @@ export async function enrollmentView(settings: EffectiveSettings): Promise<Enrol
   if (settings.token) return { state: 'shared-token' };
   const state = await currentEnrollment(settings);
   if (!state) return { state: 'waiting' };
+  if (state.status === 'revoked') return { state: 'revoked', agent: state.agent ?? '', at: state.at };
   if (state.status === 'enrolled') {
     return { state: 'enrolled', tenant: state.tenant ?? '', team: state.team ?? '', agent: state.agent ?? '', displayName: state.displayName, at: state.at };
   }
@@ -91,7 +93,9 @@ async function doEnroll(settings: EffectiveSettings, helpdesk: Helpdesk, identit
   const enrollmentToken = settings.enrollmentToken;
   if (!enrollmentToken || settings.token) return null;
   const existing = await currentEnrollment(settings);
-  if (existing?.status === 'enrolled') return existing;
+  // A revoked token stays revoked: a stolen laptop must not enroll itself back in. A new
+  // enrollment token (or server) in the policy starts over.
+  if (existing?.status === 'enrolled' || existing?.status === 'revoked') return existing;
   if (existing?.retryAfter && Date.parse(existing.retryAfter) > now) return existing;
   const base = { serverUrl: settings.serverUrl, enrollmentTokenSha256: await sha256Hex(enrollmentToken), at: new Date(now).toISOString() };
   const failed = async (error: string): Promise<EnrollmentState> => {
@@ -128,4 +132,15 @@ async function doEnroll(settings: EffectiveSettings, helpdesk: Helpdesk, identit
   };
   await enrollmentItem.setValue(state);
   return state;
+}
+
+/**
+ * Called when the server answered 401 to `token`: when it is this browser's enrolled token, it is
+ * dropped and the state says so (the popup tells the agent to ask their admin). True when it was.
+ */
+export async function markRevokedIfEnrolled(settings: EffectiveSettings, token: string): Promise<boolean> {
+  const state = await currentEnrollment(settings);
+  if (state?.status !== 'enrolled' || state.token !== token) return false;
+  await enrollmentItem.setValue({ ...state, status: 'revoked', token: undefined, at: new Date().toISOString() });
+  return true;
 }

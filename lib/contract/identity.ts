@@ -92,4 +92,6 @@ export type EnrollmentView =
   /** Waiting for a helpdesk page to show who the agent is. */
   | { state: 'waiting' }
   | { state: 'enrolled'; tenant: string; team: string; agent: string; displayName?: string; at: string }
-  | { state: 'failed'; error: string; at: string };
+  | { state: 'failed'; error: string; at: string }
+  /** The server refused the enrolled token (an admin revoked it). */
+  | { state: 'revoked'; agent: string; at: string };

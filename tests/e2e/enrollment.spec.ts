@@ -50,6 +50,17 @@ test('enrolls for the signed-in helpdesk agent, stores its own token and uses it
   // One enrollment for the browser, however many pages were opened.
   const listed = (await server.call('/v1/admin/enrollment-tokens', { token: admin })).body.enrollmentTokens;
   expect(listed[0]).toMatchObject({ id: created.body.id, uses: 1 });
+
+  // An admin revokes the agent's token: the next suggestion is refused, and the browser says so
+  // instead of enrolling itself back in.
+  const { tokens } = (await server.call('/v1/admin/tokens', { token: admin })).body as { tokens: { id: string; agent: string }[] };
+  const enrolled = tokens.find((t) => t.agent === 'zendesk:90001')!;
+  expect((await server.call(`/v1/admin/tokens/${enrolled.id}`, { method: 'DELETE', token: admin })).status).toBe(204);
+  await page.goto(`${server.url}/demo/agent/tickets/1003`);
+  await expect(page.getByRole('complementary', { name: 'Loopdesk suggestions' })).toContainText('was revoked', { timeout: 15_000 });
+  await popup.reload();
+  await expect(popup.getByTestId('enrollment')).toHaveText(/token \(zendesk:90001\) was revoked/);
+  expect((await server.call('/v1/admin/enrollment-tokens', { token: admin })).body.enrollmentTokens[0].uses).toBe(1);
 });
 
 async function openTicket(page: Page, url: string) {

@@ -89,6 +89,21 @@ describe('enrollment in the background', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('drops a revoked enrolled token and does not enroll again with the same enrollment token', async () => {
+    const calls = stubFetch(() => Response.json(enrolledAnswer));
+    await e.enrollIfNeeded(settings(), 'zendesk', ANN);
+    expect(await e.markRevokedIfEnrolled(settings(), 'ld_someone_else')).toBe(false);
+    expect(await e.markRevokedIfEnrolled(settings(), 'ld_ann')).toBe(true);
+    expect(await e.effectiveToken(settings())).toBeNull();
+    expect(await e.enrollmentView(settings())).toMatchObject({ state: 'revoked', agent: 'zendesk:4242' });
+    await e.enrollIfNeeded(settings(), 'zendesk', ANN);
+    expect(calls).toHaveLength(1);
+    // A new enrollment token from the policy starts over.
+    await e.enrollIfNeeded(settings({ enrollmentToken: 'lde_new' }), 'zendesk', ANN);
+    expect(calls).toHaveLength(2);
+    expect(await e.effectiveToken(settings({ enrollmentToken: 'lde_new' }))).toBe('ld_ann');
+  });
+
   it('shares one request between concurrent pages', async () => {
     const calls = stubFetch(() => Response.json(enrolledAnswer));
     await Promise.all([e.enrollIfNeeded(settings(), 'zendesk', ANN), e.enrollIfNeeded(settings(), 'zendesk', ANN)]);
