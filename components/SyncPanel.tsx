@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import type { QuarantineEntry, SyncStatus } from '../lib/contract';
+import type { EnrollmentView, QuarantineEntry, SyncStatus } from '../lib/contract';
 import { askBackground } from '../lib/messaging';
 
 /** The outbox at a glance: what waits, what the server refused, and when it last synced. */
 export function SyncPanel() {
   const [status, setStatus] = useState<SyncStatus | null>(null);
+  const [enrollment, setEnrollment] = useState<EnrollmentView | null>(null);
   const [quarantine, setQuarantine] = useState<QuarantineEntry[]>([]);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
@@ -28,6 +29,7 @@ export function SyncPanel() {
 
   useEffect(() => {
     void act(async () => {});
+    askBackground({ type: 'enrollment-status' }).then(setEnrollment, () => setEnrollment(null));
   }, []);
 
   const toggle = (id: string) =>
@@ -40,6 +42,7 @@ export function SyncPanel() {
   return (
     <main className="ld-page ld-popup">
       <h1>Loopdesk</h1>
+      {enrollment && <EnrollmentLine view={enrollment} />}
       {status && (
         <dl>
           <dt>Queued</dt>
@@ -118,4 +121,34 @@ export function SyncPanel() {
       </button>
     </main>
   );
+}
+
+/** Whose token this browser uses, when the organisation enrolls agents (see lib/enrollment.ts). */
+function EnrollmentLine({ view }: { view: EnrollmentView }) {
+  switch (view.state) {
+    case 'not-used':
+      return null;
+    case 'shared-token':
+      return <p data-testid="enrollment">Using the token set for this browser (enrollment not needed).</p>;
+    case 'waiting':
+      return <p data-testid="enrollment">Enrolling: open your helpdesk so that Loopdesk can see who is signed in.</p>;
+    case 'enrolled':
+      return (
+        <p data-testid="enrollment">
+          Enrolled as <strong>{view.displayName ?? view.agent}</strong> ({view.agent}), team {view.team} of {view.tenant}.
+        </p>
+      );
+    case 'revoked':
+      return (
+        <p data-testid="enrollment" role="alert">
+          This browser's Loopdesk token ({view.agent}) was revoked. Ask your administrator for a new enrollment.
+        </p>
+      );
+    case 'failed':
+      return (
+        <p data-testid="enrollment" role="alert">
+          Enrollment failed: {view.error}. It is tried again on the next helpdesk page.
+        </p>
+      );
+  }
 }

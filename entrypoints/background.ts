@@ -17,6 +17,7 @@ import { enqueueWithRoom, isQuotaError, reopenAfterFailedOpen, STORAGE_UNAVAILAB
 import { createSyncEngine, type SyncTarget } from '../lib/outbox/sync';
 import { rationaleDone, rememberRationale } from '../lib/outbox/ticket-memory';
 import { createOrgConfigPoller } from '../lib/org-config';
+import { effectiveToken, enrollIfNeeded, enrollmentView, markRevokedIfEnrolled } from '../lib/enrollment';
 import { fetchSelectorOverrides, reportSelectorMiss } from '../lib/selector-overrides';
 import { annotationKindOf, hostAllowed, readEffectiveSettings, settleManagedPolicy, type EffectiveSettings } from '../lib/settings';
 
@@ -26,8 +27,10 @@ const ORG_CONFIG_ALARM = 'loopdesk-org-config';
 /** Writes arriving close together go out in one batch. */
 const SYNC_DEBOUNCE_MS = 500;
 
-function targetOf(settings: EffectiveSettings): SyncTarget | null {
-  return settings.token ? { serverUrl: settings.serverUrl, token: settings.token } : null;
+/** A shared token (policy or options) first, else the agent's own enrolled token (lib/enrollment.ts). */
+async function targetOf(settings: EffectiveSettings): Promise<SyncTarget | null> {
+  const token = await effectiveToken(settings);
+  return token ? { serverUrl: settings.serverUrl, token } : null;
 }
 
 /** The page a message or port came from, when it is a web page (not one of the extension's own). */
@@ -47,7 +50,7 @@ export default defineBackground(() => {
   // that Loopdesk is not set up.
   const policySettled = settleManagedPolicy().catch(() => false);
   async function currentTarget(): Promise<SyncTarget | null> {
-    const target = targetOf((await readEffectiveSettings()).settings);
+    const target = await targetOf((await readEffectiveSettings()).settings);
     if (target) return target;
     await policySettled;
     return targetOf((await readEffectiveSettings()).settings);
@@ -112,6 +115,19 @@ export default defineBackground(() => {
       await dismissOutboxLost();
       return engine.status();
     },
+    async 'agent-identity'({ helpdesk, identity }) {
+      await policySettled;
+      const { settings } = await readEffectiveSettings();
+      const before = await effectiveToken(settings);
+      const state = await enrollIfNeeded(settings, helpdesk, identity);
+      if (!before && state?.status === 'enrolled') {
+        // The first token of this browser: queued events can go, and experiments apply.
+        scheduleSync();
+        void orgConfig.poll();
+      }
+      return enrollmentView(settings);
+    },
+    'enrollment-status': async () => enrollmentView((await readEffectiveSettings()).settings),
     'quarantine-list': () => listQuarantine(db),
     async 'quarantine-retry'({ id }) {
       const retried = await writeWithRoom(db, () => retryQuarantined(db, id));
@@ -174,12 +190,20 @@ export default defineBackground(() => {
           return;
         }
         // Read once per request; only an install still waiting for its policy reads again.
-        const target = targetOf(settings) ?? (await currentTarget());
+        const target = (await targetOf(settings)) ?? (await currentTarget());
         if (!target) {
-          post({ type: 'error', error: 'Loopdesk is not set up: add the server URL and token in its options' });
+          const error = settings.enrollmentToken
+            ? 'Loopdesk is enrolling this browser: it needs to see who is signed in to the helpdesk (open the Loopdesk popup for details)'
+            : 'Loopdesk is not set up: add the server URL and token in its options';
+          post({ type: 'error', error });
           return;
         }
-        await streamSuggestion(target, parsed.data.context, post, cancel.signal).catch((err: Error) => {
+        await streamSuggestion(target, parsed.data.context, post, cancel.signal).catch(async (err: Error) => {
+          // An enrolled token the server no longer knows was revoked: say so, not just "401".
+          if (/answered 401/.test(err.message) && (await markRevokedIfEnrolled(settings, target.token))) {
+            post({ type: 'error', error: "This browser's Loopdesk token was revoked: ask your administrator for a new enrollment" });
+            return;
+          }
           post({ type: 'error', error: err.message });
         });
       })();

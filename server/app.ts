@@ -41,6 +41,7 @@ import { importRecords, type KbRecord } from './kb/import';
 import { deleteArticle, upsertArticle } from './kb/store';
 import { createRetriever, type Retriever } from './retrieval';
 import { clearSelectorOverrides, listSelectorMisses, readSelectorOverrides, recordSelectorMiss, writeSelectorOverrides } from './selectors';
+import { mountIdentityRoutes } from './identity-routes';
 import { suggest, type Caller } from './suggest';
 import { createToken, ensureTenant } from './tenancy';
 
@@ -203,6 +204,9 @@ export function createApp(options: AppOptions): Hono {
     }
     return c.json({ token: await createToken(database.db, body.data) });
   });
+
+  // Enrollment (no bearer token), enrollment tokens, the token list and revocation.
+  mountIdentityRoutes(api, database);
 
   api.post('/admin/kb/import', requireRole('admin'), async (c) => {
     const principal = c.get('principal');

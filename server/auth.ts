@@ -51,10 +51,17 @@ export async function principalForToken(db: Db, token: string): Promise<Principa
   return row ? { kind: 'token', ...row } : null;
 }
 
-/** 401 for a missing or unknown bearer token; sets `principal` otherwise. */
+/** The routes that take no bearer token (method and path under `/v1`). */
+const OPEN_ROUTES = new Set(['POST /v1/enroll']);
+
+/**
+ * 401 for a missing or unknown bearer token; sets `principal` otherwise. The open routes
+ * (enrollment, which exchanges a secret of its own) get no principal at all.
+ */
 export function authenticate(db: Db, systemToken: string | undefined): MiddlewareHandler<AuthEnv> {
   const systemDigest = systemToken ? createHash('sha256').update(systemToken).digest() : undefined;
   return async (c, next) => {
+    if (OPEN_ROUTES.has(`${c.req.method} ${c.req.path}`)) return next();
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) return c.json({ error: 'missing bearer token' }, 401);

@@ -46,7 +46,8 @@ export const DEMO_EXPERIMENT = {
   status: 'paused',
   trafficShare: 1,
   annotationSampling: 0.5,
-  teams: [],
+  // The demo lead's own team: a lead changes only experiments of the lead's team.
+  teams: ['support'],
   controlArm: 'concise',
   arms: [
     { name: 'concise', generation: { model: 'extractive-v1', promptVersion: 'concise-v1', temperature: 0.2, maxTokens: 400 }, reranker: 'promoted', retrieval: { k: 8 } },

@@ -12,6 +12,7 @@ import { seedDemo, seedDemoHistory } from './demo-seed';
 import { startFlywheelSchedule } from './flywheel/schedule';
 import { mountDashboard } from './dashboard';
 import { mountExtensionDistribution } from './extension-pack/routes';
+import { DEMO_SIGNED_IN_AGENT } from '../demo/signed-in-agent';
 import { createDemoApp } from '../demo/routes';
 import { loadDemoTickets } from '../demo/tickets';
 
@@ -80,7 +81,12 @@ export async function startServer(config: ServerConfig, options: ServeOptions = 
       // The team leads' dashboard is part of every server, demo or not.
       mountDashboard(root);
       mountExtensionDistribution(root, { dir: config.extensionDir ?? join(config.dataDir, 'extension'), publicUrl: config.publicUrl });
-      if (options.demo) root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }));
+      if (options.demo) {
+        root.route('/demo', createDemoApp({ tickets: loadDemoTickets(), assetsDir: DEMO_ASSETS_DIR }));
+        // Zendesk's "Show Self" at the origin's root, as on a real Zendesk host: the extension asks
+        // it who is signed in when it enrolls (lib/helpdesks/agent-identity.ts).
+        root.get('/api/v2/users/me.json', (c) => c.json({ user: DEMO_SIGNED_IN_AGENT }));
+      }
     },
   });
   const server = await new Promise<ServerType>((resolve) => {

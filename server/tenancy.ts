@@ -15,7 +15,7 @@ export async function findTenant(db: Db, slug: string): Promise<string | undefin
   return row?.id;
 }
 
-async function ensureTeam(db: Db, tenantId: string, slug: string): Promise<string> {
+export async function ensureTeam(db: Db, tenantId: string, slug: string): Promise<string> {
   await db.insert(teams).values({ tenantId, slug }).onConflictDoNothing();
   const [row] = await db
     .select({ id: teams.id })

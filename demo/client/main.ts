@@ -5,6 +5,7 @@
 import 'ckeditor5/ckeditor5.css';
 import './app.css';
 import type { DemoApiTicket, DemoTicketSummary } from '../tickets';
+import { DEMO_SIGNED_IN_AGENT } from '../signed-in-agent';
 import { ApiError, BASE, getTicket, listTickets, ticketPath } from './api';
 import { capitalize, h, relativeTime } from './dom';
 import { TicketPane, statusClass } from './pane';
@@ -55,7 +56,18 @@ class Workspace {
             'header',
             { class: 'dh-header' },
             this.tabs,
-            h('div', { class: 'dh-header-tools' }, h('span', { class: 'dh-agent', title: 'Demo Agent' }, 'DA')),
+            h(
+              'div',
+              { class: 'dh-header-tools' },
+              h(
+                'span',
+                { class: 'dh-agent', title: `${DEMO_SIGNED_IN_AGENT.name} (${DEMO_SIGNED_IN_AGENT.email})`, 'data-test-id': 'demo-current-agent' },
+                DEMO_SIGNED_IN_AGENT.name
+                  .split(' ')
+                  .map((part) => part[0])
+                  .join(''),
+              ),
+            ),
           ),
           h('div', { class: 'dh-main-wrap' }, this.main, this.message),
         ),

@@ -126,5 +126,28 @@ export default defineContentScript({
     ctx.onInvalidated(() => observer.disconnect());
     ctx.addEventListener(window, 'wxt:locationchange', scheduleRefresh);
     controller.refresh();
+    const pageHelpdesk = helpdesk;
+    void enrollWhenNeeded();
+
+    /**
+     * With an enrollment token from policy and no token yet, the background enrolls this browser
+     * for the agent the page shows as signed in. The page is only read when enrollment waits for it;
+     * a helpdesk that renders its user menu late gets a few more tries.
+     */
+    async function enrollWhenNeeded(attempt = 0): Promise<void> {
+      try {
+        const view = await askBackground({ type: 'enrollment-status' });
+        if (view.state !== 'waiting' && view.state !== 'failed') return;
+        const identity = await adapter.readAgentIdentity();
+        if (!identity) {
+          if (attempt < 5) ctx.setTimeout(() => void enrollWhenNeeded(attempt + 1), 2_000 * (attempt + 1));
+          return;
+        }
+        const after = await askBackground({ type: 'agent-identity' as const, helpdesk: pageHelpdesk, identity });
+        if (after.state === 'enrolled') controller.refresh();
+      } catch (err) {
+        console.warn(`[loopdesk] enrollment: ${(err as Error).message}`);
+      }
+    }
   },
 });

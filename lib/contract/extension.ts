@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Helpdesk } from './common';
 import { REDACTION_LEVELS } from './vocabulary';
 import { AdoptionRationale, AnnotationEvent } from './events';
+import { HelpdeskIdentity, type EnrollmentView } from './identity';
 import { SelectorKey, type SelectorOverrides } from './selectors';
 import { SuggestStreamEvent } from './stream';
 import { TicketContext } from './ticket';
@@ -80,7 +81,10 @@ export const ManagedPolicy = z.object({
   serverUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Which tenant the organisation is on the server; shown to agents, used by enrollment. */
   tenant: z.string().trim().min(1).max(128).optional(),
-  /** Lets an agent's browser enroll for its own agent token (enrollment is a separate feature). */
+  /**
+   * Lets each agent's browser enroll for its own agent token (`POST /v1/enroll`, lib/enrollment.ts)
+   * once a helpdesk page shows who is signed in; a `token` set too wins over it.
+   */
   enrollmentToken: z.string().trim().min(1).optional(),
   /**
    * One agent token shared by every browser the policy reaches. For small deployments and trials:
@@ -117,6 +121,9 @@ export const BackgroundRequest = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sync-now') }),
   z.object({ type: z.literal('status') }),
   z.object({ type: z.literal('storage-lost-dismiss') }),
+  /** The agent the helpdesk page shows as signed in: enrolls when policy gave an enrollment token. */
+  z.object({ type: z.literal('agent-identity'), helpdesk: Helpdesk, identity: HelpdeskIdentity }),
+  z.object({ type: z.literal('enrollment-status') }),
   z.object({ type: z.literal('quarantine-list') }),
   z.object({ type: z.literal('quarantine-retry'), id: z.uuid() }),
   z.object({ type: z.literal('quarantine-discard'), id: z.uuid() }),
@@ -175,6 +182,8 @@ export interface BackgroundReplies {
   'sync-now': SyncStatus;
   status: SyncStatus;
   'storage-lost-dismiss': SyncStatus;
+  'agent-identity': EnrollmentView;
+  'enrollment-status': EnrollmentView;
   'quarantine-list': QuarantineEntry[];
   /** False when the event was no longer quarantined (retried or discarded elsewhere). */
   'quarantine-retry': { retried: boolean };

@@ -64,6 +64,13 @@ export const HelpdeskSelectors = z
     sendMenuButton: selectorList,
     /** An item of that menu; only counted shortly after the menu button was clicked. */
     sendMenuItem: selectorList,
+    /**
+     * The signed-in agent (a user menu or avatar), for enrollment: the id from `data-agent-id` or
+     * `data-user-id`, the email from `data-agent-email`, `data-email`, a `mailto:` link or an email
+     * address in its title or text, the name from `data-agent-name`, `title`, `aria-label` or its
+     * text. Optional: without a match the helpdesk's own fallback (Zendesk: its `/api/v2/users/me`) answers.
+     */
+    agentIdentity: selectorList.optional(),
   })
   .strict();
 export type HelpdeskSelectors = z.infer<typeof HelpdeskSelectors>;

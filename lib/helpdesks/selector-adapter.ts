@@ -1,4 +1,5 @@
-import type { Helpdesk, TicketContextInput } from '../contract';
+import type { Helpdesk, HelpdeskIdentity, TicketContextInput } from '../contract';
+import { identityFromPage } from './agent-identity';
 import { fieldText, readMessages } from './messages';
 import { ticketRefFromPath, withTicketId, type HelpdeskSelectors } from './selectors';
 import { createSendClickClassifier, isSendShortcut } from './send';
@@ -9,7 +10,13 @@ import { queryAll, queryFirst, type HelpdeskAdapter } from './types';
  * selector sets. Nothing is cached between calls, because these are single-page apps that replace
  * the ticket view on in-app navigation; every question starts again from the URL.
  */
-export function createSelectorAdapter(helpdesk: Helpdesk, doc: Document, sel: HelpdeskSelectors): HelpdeskAdapter {
+export function createSelectorAdapter(
+  helpdesk: Helpdesk,
+  doc: Document,
+  sel: HelpdeskSelectors,
+  /** Where the signed-in agent comes from when the `agentIdentity` hook finds nothing. */
+  identityFallback?: (doc: Document) => Promise<HelpdeskIdentity | null>,
+): HelpdeskAdapter {
   const ticketRef = () => ticketRefFromPath(sel.ticketIdFromPath, doc.location.pathname);
 
   const activePane = (): Element | null => {
@@ -50,5 +57,6 @@ export function createSelectorAdapter(helpdesk: Helpdesk, doc: Document, sel: He
     composer,
     sendPathOfClick: createSendClickClassifier(sel, activePane),
     isSendShortcut: (event) => isSendShortcut(event, composer),
+    readAgentIdentity: async () => identityFromPage(doc, sel.agentIdentity) ?? (identityFallback ? identityFallback(doc) : null),
   };
 }

@@ -1,4 +1,4 @@
-import type { Helpdesk, SendPath, TicketContextInput } from '../contract';
+import type { Helpdesk, HelpdeskIdentity, SendPath, TicketContextInput } from '../contract';
 
 /**
  * One helpdesk's DOM, behind the same questions. Features never touch raw selectors; every query is
@@ -18,6 +18,8 @@ export interface HelpdeskAdapter {
   sendPathOfClick(target: Element): SendPath | null;
   /** Whether a keydown is the helpdesk's send shortcut inside the active composer. */
   isSendShortcut(event: KeyboardEvent): boolean;
+  /** The signed-in agent (for enrollment): the `agentIdentity` hook, else the helpdesk's own fallback; null when unknown. */
+  readAgentIdentity(): Promise<HelpdeskIdentity | null>;
 }
 
 /** Selectors are data: an ordered list of alternatives, the first that matches wins. */

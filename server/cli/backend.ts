@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
-import type { ExportRequest, KbImportSummary, TokenCreateRequest } from '../../lib/contract';
+import type { EnrollmentTokenSummary, ExportRequest, KbImportSummary, TokenCreateRequest, TokenSummary } from '../../lib/contract';
 import type { ServerConfig } from '../config';
 import { openDatabase, type Database } from '../db/client';
 import { createExport } from '../exports';
 import { listModels, promoteModel, rollbackModel, type ModelSummary } from '../flywheel/models';
 import { runFlywheel, type FlywheelProgress, type FlywheelResult } from '../flywheel/run';
+import { createEnrollmentToken, listEnrollmentTokens, listTokens, revokeEnrollmentToken, revokeToken } from '../identity';
 import { ensureTenant, createToken, findTenant } from '../tenancy';
 import { encodeRecords } from '../kb/formats/records';
 import { importRecords, type ImportOptions, type KbRecord } from '../kb/import';
@@ -13,6 +14,13 @@ import { acquireLock, readLock } from '../runtime';
 /** What a CLI command needs, whether it goes through a running server or the database itself. */
 export interface Backend {
   createToken(input: TokenCreateRequest): Promise<string>;
+  /** API tokens of a tenant, or of every tenant; never their secrets. */
+  listTokens(tenant?: string): Promise<TokenSummary[]>;
+  /** False when there is no such token. */
+  revokeToken(id: string): Promise<boolean>;
+  createEnrollmentToken(input: EnrollmentInput): Promise<{ id: string; token: string }>;
+  listEnrollmentTokens(tenant: string): Promise<EnrollmentTokenSummary[]>;
+  revokeEnrollmentToken(id: string): Promise<boolean>;
   /** Stores records the CLI has parsed from the user's files, whatever their format. */
   importKb(tenant: string, records: AsyncIterable<KbRecord>, options: ImportOptions): Promise<KbImportSummary>;
   /** Streams an export of `request.tenant`'s data, as it is read; consume it inside `withBackend`. */
@@ -22,6 +30,14 @@ export interface Backend {
   listModels(tenant: string): Promise<ModelSummary[]>;
   promoteModel(tenant: string, id: string): Promise<ModelSummary>;
   rollbackModel(tenant: string): Promise<ModelSummary | null>;
+}
+
+export interface EnrollmentInput {
+  tenant: string;
+  team: string;
+  role: 'agent' | 'lead';
+  expiresAt?: string;
+  maxUses?: number;
 }
 
 class ServerBackend implements Backend {
@@ -47,6 +63,43 @@ class ServerBackend implements Backend {
       body: JSON.stringify(input),
     });
     return token;
+  }
+
+  async listTokens(tenant?: string): Promise<TokenSummary[]> {
+    const query = tenant ? `?${new URLSearchParams({ tenant })}` : '';
+    return (await this.call<{ tokens: TokenSummary[] }>(`/v1/admin/tokens${query}`, { method: 'GET' })).tokens;
+  }
+
+  revokeToken(id: string): Promise<boolean> {
+    return this.callForFound(`/v1/admin/tokens/${encodeURIComponent(id)}`, 'DELETE');
+  }
+
+  createEnrollmentToken(input: EnrollmentInput): Promise<{ id: string; token: string }> {
+    return this.call('/v1/admin/enrollment-tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+  }
+
+  async listEnrollmentTokens(tenant: string): Promise<EnrollmentTokenSummary[]> {
+    const query = new URLSearchParams({ tenant });
+    return (await this.call<{ enrollmentTokens: EnrollmentTokenSummary[] }>(`/v1/admin/enrollment-tokens?${query}`, { method: 'GET' })).enrollmentTokens;
+  }
+
+  revokeEnrollmentToken(id: string): Promise<boolean> {
+    return this.callForFound(`/v1/admin/enrollment-tokens/${encodeURIComponent(id)}/revoke`, 'POST');
+  }
+
+  /** True for 204, false for 404, an error otherwise. */
+  private async callForFound(path: string, method: string): Promise<boolean> {
+    const response = await fetch(`${this.url}${path}`, { method, headers: { authorization: `Bearer ${this.token}` } });
+    if (response.status === 404) return false;
+    if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as { error?: string };
+      throw new Error(`server answered ${response.status}: ${body.error ?? response.statusText}`);
+    }
+    return true;
   }
 
   /**
@@ -151,6 +204,11 @@ export async function withBackend<T>(config: ServerConfig, fn: (backend: Backend
     try {
       return await fn({
         createToken: (input) => createToken(database.db, input),
+        listTokens: async (tenant) => listTokens(database.db, tenant === undefined ? null : await tenantIdOf(database, tenant)),
+        revokeToken: (id) => revokeToken(database.db, null, id),
+        createEnrollmentToken: async ({ tenant, ...input }) => createEnrollmentToken(database.db, await ensureTenant(database.db, tenant), input),
+        listEnrollmentTokens: async (tenant) => listEnrollmentTokens(database.db, await tenantIdOf(database, tenant)),
+        revokeEnrollmentToken: (id) => revokeEnrollmentToken(database.db, null, id),
         importKb: async (tenant, records, options) =>
           importRecords(database.db, await ensureTenant(database.db, tenant), records, options),
         exportData: (request) => exportFromDatabase(database, request),

@@ -75,6 +75,73 @@ token
     console.log(created);
   });
 
+token
+  .command('list')
+  .description('list API tokens (never their secrets): id, agent, team, role, created, revoked')
+  .option('--tenant <tenant>', 'only this tenant (default: every tenant)', slug('tenant'))
+  .action(async (opts: { tenant?: string }) => {
+    const tokens = await withBackend(configFromEnv(), (backend) => backend.listTokens(opts.tenant));
+    for (const t of tokens) {
+      const enrolled = t.enrollmentTokenId ? ` enrolled${t.displayName ? ` (${t.displayName})` : ''}` : '';
+      console.log(`${t.id}  ${t.agent}  ${t.team}  ${t.role}  created ${t.createdAt}${t.revokedAt ? `  revoked ${t.revokedAt}` : ''}${enrolled}`);
+    }
+  });
+token
+  .command('revoke')
+  .description('revoke an API token by its id (from `loopdesk token list`); it answers 401 from its next request on')
+  .argument('<id>', 'token id')
+  .action(async (id: string) => {
+    const found = await withBackend(configFromEnv(), (backend) => backend.revokeToken(id));
+    if (!found) throw new InvalidArgumentError(`no token with id ${id}`);
+    console.error(`revoked token ${id}`);
+  });
+
+const enrollment = program.command('enrollment').description("manage enrollment tokens (each agent's browser exchanges one for its own API token)");
+enrollment
+  .command('create')
+  .description('create an enrollment token for a team (creating the tenant and team if needed); prints only the token, its id on stderr')
+  .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
+  .requiredOption('--team <team>', 'team the enrolled agents join', slug('team'))
+  .addOption(new Option('--role <role>', 'role of the enrolled agents').choices(['agent', 'lead']).default('agent'))
+  .option('--expires <time>', 'ISO 8601 date-time after which it enrolls no one (e.g. 2027-01-31T00:00:00Z)')
+  .option('--max-uses <n>', 'how many enrollments it allows', (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--max-uses must be a whole number of 1 or more');
+    return n;
+  })
+  .action(async (opts: { tenant: string; team: string; role: 'agent' | 'lead'; expires?: string; maxUses?: number }) => {
+    let expiresAt: string | undefined;
+    if (opts.expires !== undefined) {
+      const time = new Date(opts.expires);
+      if (Number.isNaN(time.getTime())) throw new InvalidArgumentError(`--expires: not a date-time: ${opts.expires}`);
+      expiresAt = time.toISOString();
+    }
+    const created = await withBackend(configFromEnv(), (backend) =>
+      backend.createEnrollmentToken({ tenant: opts.tenant, team: opts.team, role: opts.role, expiresAt, maxUses: opts.maxUses }),
+    );
+    console.error(`enrollment token ${created.id}`);
+    console.log(created.token);
+  });
+enrollment
+  .command('list')
+  .description("list a tenant's enrollment tokens (never their secrets)")
+  .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
+  .action(async (opts: { tenant: string }) => {
+    for (const t of await withBackend(configFromEnv(), (backend) => backend.listEnrollmentTokens(opts.tenant))) {
+      const limits = `${t.uses}${t.maxUses === null ? '' : `/${t.maxUses}`} uses${t.expiresAt ? `, expires ${t.expiresAt}` : ''}`;
+      console.log(`${t.id}  ${t.team}  ${t.role}  ${limits}${t.revokedAt ? `  revoked ${t.revokedAt}` : ''}`);
+    }
+  });
+enrollment
+  .command('revoke')
+  .description('revoke an enrollment token by its id; agent tokens already exchanged for it stay valid (revoke those with `loopdesk token revoke`)')
+  .argument('<id>', 'enrollment token id')
+  .action(async (id: string) => {
+    const found = await withBackend(configFromEnv(), (backend) => backend.revokeEnrollmentToken(id));
+    if (!found) throw new InvalidArgumentError(`no enrollment token with id ${id}`);
+    console.error(`revoked enrollment token ${id}`);
+  });
+
 const kb = program.command('kb').description('manage the knowledge base');
 kb.command('import')
   .description(

@@ -53,8 +53,19 @@ export const agents = pgTable(
       .references(() => teams.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     createdAt: createdAt(),
+    /**
+     * For agents created by enrollment: the helpdesk and the agent's stable id there (the
+     * helpdesk's user id, or `email:<address>` when the page shows only an email address), and the
+     * name the helpdesk shows. Null for agents created by `loopdesk token create`.
+     */
+    helpdesk: text('helpdesk'),
+    externalId: text('external_id'),
+    displayName: text('display_name'),
   },
-  (t) => [uniqueIndex('agents_tenant_name').on(t.tenantId, t.name)],
+  (t) => [
+    uniqueIndex('agents_tenant_name').on(t.tenantId, t.name),
+    uniqueIndex('agents_tenant_helpdesk_identity').on(t.tenantId, t.helpdesk, t.externalId),
+  ],
 );
 
 /** Bearer tokens, stored as SHA-256 hashes; the plaintext is shown once at creation. */
@@ -73,7 +84,37 @@ export const apiTokens = pgTable('api_tokens', {
   role: text('role', { enum: ['agent', 'lead', 'admin'] }).notNull(),
   createdAt: createdAt(),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  /** The enrollment token this token was exchanged for; null for tokens an admin created. */
+  enrollmentTokenId: uuid('enrollment_token_id').references(() => enrollmentTokens.id, { onDelete: 'set null' }),
+  /** The enrolling browser's own random id: re-enrolling the same agent on it revokes its earlier token. */
+  deviceId: text('device_id'),
 });
+
+/**
+ * Enrollment tokens, stored as SHA-256 hashes like API tokens: exchanged by each agent's browser
+ * (`POST /v1/enroll`) for an API token of its own, in this tenant and team, with this role.
+ */
+export const enrollmentTokens = pgTable(
+  'enrollment_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull().unique(),
+    tenantId: tenantRef(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['agent', 'lead'] }).notNull(),
+    createdAt: createdAt(),
+    /** The admin agent that created it; null when the local CLI did. */
+    createdBy: uuid('created_by').references(() => agents.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** How many exchanges it allows; null for no limit. */
+    maxUses: integer('max_uses'),
+    uses: integer('uses').notNull().default(0),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('enrollment_tokens_tenant').on(t.tenantId)],
+);
 
 export const kbArticles = pgTable(
   'kb_articles',

@@ -18,7 +18,7 @@ import { PROMPT_VERSIONS } from '../generation/prompt';
 /** A request the store refuses: the status is the HTTP answer's, the message names the field. */
 export class ExperimentError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409,
+    readonly status: 400 | 403 | 404 | 409,
     message: string,
   ) {
     super(message);
@@ -90,6 +90,22 @@ function changedFields(before: Experiment | null, after: Experiment): AuditEntry
     changes[field] = { before: old, after: after[field] };
   }
   return changes;
+}
+
+/**
+ * Leads change only their own team's experiments: every team an experiment targets must be the
+ * lead's, and an experiment for every team (`[]`) is an admin's. Admins are not restricted.
+ */
+function checkLeadScope(actor: Actor, teams: readonly string[], what: string): void {
+  if (actor.role === 'admin') return;
+  const own = actor.team;
+  if (teams.length === 0) {
+    throw new ExperimentError(403, `teams: ${what} targets every team, which only an admin may change; a lead may only target the lead's own team ${own === null ? '' : `("${own}")`}`.trimEnd());
+  }
+  const other = teams.find((team) => team !== own);
+  if (other !== undefined) {
+    throw new ExperimentError(403, `teams: ${what} targets team "${other}", and a lead may only change experiments of the lead's own team ("${own}")`);
+  }
 }
 
 /** Serializes experiment writes of one tenant, so the one-running-experiment-per-team rule holds under concurrency. */
@@ -193,6 +209,7 @@ export async function createExperiment(database: Database, tenantId: string, inp
   if (input.status !== 'draft' && input.status !== 'running') {
     throw new ExperimentError(400, `status: a new experiment starts as "draft" or "running", not "${input.status}"`);
   }
+  checkLeadScope(actor, input.teams, `experiment "${input.key}"`);
   try {
     return await database.db.transaction(async (tx) => {
       await lockTenant(tx, tenantId);
@@ -241,6 +258,8 @@ export async function updateExperiment(database: Database, tenantId: string, key
     const [row] = await tx.select().from(experiments).where(and(eq(experiments.tenantId, tenantId), eq(experiments.key, key)));
     if (!row) throw new ExperimentError(404, `no experiment "${key}"`);
     const current = toExperiment(row);
+    checkLeadScope(actor, current.teams, `experiment "${key}"`);
+    if (patch.teams) checkLeadScope(actor, patch.teams, 'the patch');
     if (current.status === 'stopped') {
       throw new ExperimentError(409, `experiment "${key}" is stopped, and a stopped experiment is final (kept for its metrics); create a new one instead`);
     }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
-import type { AuthEnv } from '../auth';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AuthEnv, Principal } from '../auth';
 import type { Metrics } from './metrics';
 
 /** `limit` requests per `perMs`, refilled continuously (a token bucket holding at most `limit`). */
@@ -122,6 +123,15 @@ export class TokenBuckets {
   }
 }
 
+/** The peer's address; "unknown" outside a Node server (tests calling the app directly). */
+function remoteAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** The route limit a request counts against besides `all`, if any. */
 function routeLimit(method: string, path: string, limits: RateLimits): { name: string; rate: Rate } | null {
   if (method !== 'POST') return null;
@@ -137,21 +147,24 @@ function routeLimit(method: string, path: string, limits: RateLimits): { name: s
  */
 export function rateLimit(limits: RateLimits, metrics: Metrics, buckets = new TokenBuckets()): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    if (c.get('principal').kind === 'system') return next();
+    // Unset on the routes that take no token (enrollment).
+    const principal = c.get('principal') as Principal | undefined;
+    if (principal?.kind === 'system') return next();
     const applicable: { name: string; rate: Rate }[] = [];
     if (limits.all) applicable.push({ name: 'all', rate: limits.all });
     const route = routeLimit(c.req.method, c.req.path, limits);
     if (route) applicable.push(route);
     if (applicable.length === 0) return next();
+    // A caller without a token (enrollment) is counted by its address instead.
     const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = !principal ? `address:${remoteAddress(c)}` : createHash('sha256').update(token).digest('base64url');
     const verdict = buckets.take(key, applicable);
     if (verdict.ok) return next();
     metrics.rateLimited.inc({ limit: verdict.limit.name });
     const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
     const what = verdict.limit.name === 'all' ? 'requests' : `requests to ${c.req.method} ${c.req.path}`;
     return c.json(
-      { error: `rate limit: at most ${verdict.limit.rate.text} ${what} per token; retry in ${seconds} s` },
+      { error: `rate limit: at most ${verdict.limit.rate.text} ${what} per ${principal ? 'token' : 'address'}; retry in ${seconds} s` },
       429,
       { 'Retry-After': String(seconds) },
     );

@@ -30,7 +30,7 @@ test('a lead switches a running experiment from pairwise to single in the dashbo
   const created = await server.call('/v1/admin/experiments', {
     method: 'POST',
     token: lead,
-    body: { key: 'tone-test', mode: 'pairwise', status: 'running', arms: ARMS } satisfies ExperimentInput,
+    body: { key: 'tone-test', mode: 'pairwise', status: 'running', teams: ['support'], arms: ARMS } satisfies ExperimentInput,
   });
   expect(created.status).toBe(201);
 
@@ -74,7 +74,7 @@ test('with annotation sampling at 0 the overlay asks for no preference or releva
   const created = await server.call('/v1/admin/experiments', {
     method: 'POST',
     token: lead,
-    body: { key: 'quiet', mode: 'pairwise', status: 'running', annotationSampling: 0, arms: ARMS } satisfies ExperimentInput,
+    body: { key: 'quiet', mode: 'pairwise', status: 'running', teams: ['support'], annotationSampling: 0, arms: ARMS } satisfies ExperimentInput,
   });
   expect(created.status).toBe(201);
   await page.goto(`${server.url}/demo/agent/tickets/1002`);
@@ -96,6 +96,7 @@ test('the dashboard shows per-arm numbers that match a recomputation from the ra
     body: {
       key: 'recipes',
       mode: 'pairwise',
+      teams: ['support'],
       controlArm: 'warm',
       arms: arms.map((name, i) => ({ name, generation: { model: 'extractive-v1', promptVersion: i ? 'warm-v1' : 'concise-v1', temperature: 0.2 + i / 4 } })),
     } satisfies ExperimentInput,

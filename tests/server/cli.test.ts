@@ -67,6 +67,36 @@ describe('loopdesk CLI on PGlite', () => {
     }
   });
 
+  it('creates, lists and revokes enrollment and API tokens, through the server and without it', async () => {
+    const dir = dataDir();
+    const created = await loopdesk(['enrollment', 'create', '--tenant', 'acme', '--team', 'support', '--max-uses', '5', '--expires', '2099-01-01T00:00:00Z'], dir);
+    expect(created.stdout.trim()).toMatch(/^lde_[\w-]+$/);
+    const enrollmentId = /enrollment token ([0-9a-f-]{36})/.exec(created.stderr)![1]!;
+    const server = await startServer({ host: '127.0.0.1', port: 0, dataDir: dir, databaseUrl: undefined });
+    try {
+      const enrolled = await fetch(`${server.url}/v1/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ enrollmentToken: created.stdout.trim(), helpdesk: 'zendesk', helpdeskIdentity: { agentId: '77', name: 'Ann' } }),
+      });
+      const { token } = (await enrolled.json()) as { token: string };
+      const listed = await loopdesk(['enrollment', 'list', '--tenant', 'acme'], dir);
+      expect(listed.stdout).toContain(`${enrollmentId}  support  agent  1/5 uses, expires 2099-01-01T00:00:00.000Z`);
+      const tokens = await loopdesk(['token', 'list', '--tenant', 'acme'], dir);
+      const tokenId = /^([0-9a-f-]{36})  zendesk:77  support  agent  created \S+ enrolled \(Ann\)$/m.exec(tokens.stdout)![1]!;
+      expect(tokens.stdout).not.toContain(token);
+      await loopdesk(['token', 'revoke', tokenId], dir);
+      const me = await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(me.status).toBe(401);
+      await loopdesk(['enrollment', 'revoke', enrollmentId], dir);
+      expect((await loopdesk(['enrollment', 'list', '--tenant', 'acme'], dir)).stdout).toMatch(/revoked \S+/);
+      await expect(loopdesk(['token', 'revoke', '00000000-0000-0000-0000-000000000000'], dir)).rejects.toThrow(/no token with id/);
+    } finally {
+      await server.close();
+    }
+    expect((await loopdesk(['token', 'list'], dir)).stdout).toMatch(/zendesk:77 .* revoked /);
+  });
+
   it('imports each format by opening the database itself, the format told or read from the path', async () => {
     const dir = dataDir();
     const jsonl = await loopdesk(['kb', 'import', '--tenant', 'acme', '--format', 'jsonl', join(KB, 'jsonl', 'articles.jsonl')], dir);

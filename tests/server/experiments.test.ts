@@ -140,8 +140,10 @@ describe.each(DATABASE_KINDS)('experiments over HTTP on %s', (kind) => {
   let agent: string;
   let billingAgent: string;
 
-  const create = (body: ExperimentInput, token = lead) => server.call('/v1/admin/experiments', { token, body });
-  const patch = (key: string, body: unknown, token = lead) => server.call(`/v1/admin/experiments/${key}`, { method: 'PATCH', token, body });
+  // Most cases target several teams or every team, which only an admin may change (lead scoping
+  // has its own tests in isolation.test.ts).
+  const create = (body: ExperimentInput, token = admin) => server.call('/v1/admin/experiments', { token, body });
+  const patch = (key: string, body: unknown, token = admin) => server.call(`/v1/admin/experiments/${key}`, { method: 'PATCH', token, body });
   const suggestAs = async (token: string) => {
     const res = await server.call('/v1/suggest', { token, body: TICKET });
     expect(res.status).toBe(200);
@@ -252,8 +254,8 @@ describe.each(DATABASE_KINDS)('experiments over HTTP on %s', (kind) => {
   });
 
   it('audits every create and change with the actor and only the fields that changed', async () => {
-    await create({ key: 'audited', mode: 'single', arms: armInputs(['a', 'b']) }, admin);
-    await patch('audited', { trafficShare: 0.25, description: 'quarter' });
+    await create({ key: 'audited', mode: 'single', teams: ['support'], arms: armInputs(['a', 'b']) }, admin);
+    await patch('audited', { trafficShare: 0.25, description: 'quarter' }, lead);
     const log = AuditLog.parse((await server.call('/v1/admin/experiments/audited/audit', { token: lead })).body);
     expect(log.entries).toHaveLength(2);
     const [update, creation] = log.entries;
@@ -403,7 +405,7 @@ describe('experiment arms with an OpenAI-compatible model (pglite)', () => {
     const lead = await server.token('lead');
     const agent = await server.token('agent');
     const generation = { model: 'arm-model', promptVersion: 'warm-v1', temperature: 0.55, maxTokens: 123 };
-    const created = await server.call('/v1/admin/experiments', { token: lead, body: { key: 'model-test', mode: 'single', status: 'running', arms: [{ name: 'warm55', generation }] } });
+    const created = await server.call('/v1/admin/experiments', { token: lead, body: { key: 'model-test', mode: 'single', status: 'running', teams: ['support'], arms: [{ name: 'warm55', generation }] } });
     expect(created.status).toBe(201);
     fake.requests.length = 0;
     const answer = SuggestResponse.parse((await server.call('/v1/suggest', { token: agent, body: TICKET })).body);

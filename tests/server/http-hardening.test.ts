@@ -89,6 +89,14 @@ describe('rate limits', () => {
     expect((await call('/v1/me', { token })).status).toBe(200);
   });
 
+  it('limits enrollment, which takes no token, per address', async () => {
+    const enroll = { enrollmentToken: 'lde_guess', helpdesk: 'zendesk', helpdeskIdentity: { agentId: '1', name: 'Guess' } };
+    for (let i = 0; i < 8; i++) expect((await call('/v1/enroll', { body: enroll })).status).toBe(401);
+    const limited = await call('/v1/enroll', { body: enroll });
+    expect(limited.status).toBe(429);
+    expect((await limited.json()).error).toMatch(/^rate limit: at most 8\/min requests per address; retry in \d+ s$/);
+  });
+
   it('exempts the local CLI’s system credential', async () => {
     for (let i = 0; i < 12; i++) {
       const res = await call('/v1/admin/tokens', { token: SYSTEM, body: { tenant: 'acme', team: 'ops', role: 'agent', name: `cli-${i}` } });
