@@ -10,13 +10,14 @@ import { useDashboard } from './store';
  * so most mistakes are named at once; the server's own 4xx text is shown as it comes.
  */
 export function NewExperimentForm({ onDone, rerankers }: { onDone(): void; rerankers: string[] }) {
-  const { upsertExperiment, select } = useDashboard();
+  const { upsertExperiment, select, me } = useDashboard();
   const [key, setKey] = useState('');
   const [description, setDescription] = useState('');
   const [mode, setMode] = useState<ExperimentMode>('pairwise');
   const [traffic, setTraffic] = useState('100');
   const [sampling, setSampling] = useState('100');
-  const [teams, setTeams] = useState('');
+  // A lead may only create experiments for their own team; admins start with every team.
+  const [teams, setTeams] = useState(me?.role === 'lead' ? me.team : '');
   const [arms, setArms] = useState<ArmDraft[]>([newArm('a', 'concise-v1'), newArm('b', 'warm-v1')]);
   const [controlArm, setControlArm] = useState('');
   const [error, setError] = useState<string | null>(null);
