@@ -10,3 +10,4 @@ export * from './vocabulary';
 export * from './bridge';
 export * from './exports';
 export * from './experiments';
+export * from './finetune';
