@@ -223,7 +223,7 @@ describe.each(DATABASE_KINDS)('loopdesk finetune on %s', (kind) => {
     const { stdout, stderr } = await loopdesk(['finetune', '--kind', 'sft', '--tenant', 'acme', '--team', 'support', '--suffix', 'cli', '--wait', '--poll-seconds', '0']);
     expect(stderr).toMatch(/dataset sft \(openai\): 12 examples, \d+ bytes/);
     expect(stderr).toMatch(/Fine-tuning job started/);
-    const [jobId, status, model] = stdout.trim().split(' ');
+    const [jobId, status, model = ''] = stdout.trim().split(' ');
     expect(status).toBe('succeeded');
     expect(model).toMatch(/^ft:gpt-default:org-fake:cli:/);
     expect(jobCreations().at(-1)!.body).toMatchObject({ model: 'gpt-default', method: { type: 'supervised' }, suffix: 'cli' });
