@@ -1,8 +1,12 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { EventBatchResponse, SuggestResponse, type AnnotationEventInput, type FinetuneJob } from '../../lib/contract';
+import { withBackend } from '../../server/cli/backend';
 import { createExport } from '../../server/exports';
 import { listFinetuneJobs, saveFinetuneJob } from '../../server/finetune/jobs';
 import { FinetuneError, runFinetune, writeDataset, type FinetuneDeps } from '../../server/finetune/run';
@@ -237,5 +241,35 @@ describe.each(DATABASE_KINDS)('loopdesk finetune on %s', (kind) => {
 
     const tooFew = loopdesk(['finetune', '--kind', 'sft', '--tenant', 'acme', '--team', 'billing']);
     await expect(tooFew).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^loopdesk: the sft dataset has 3 examples with these filters; fine-tuning needs at least 10/) });
+  });
+});
+
+describe('fine-tuning jobs recorded by a CLI that opens the database itself', () => {
+  it('saves, updates and lists a job when no server holds the data directory', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'loopdesk-finetune-'));
+    try {
+      const config = { host: '127.0.0.1', port: 0, databaseUrl: undefined, dataDir };
+      const record = {
+        kind: 'sft' as const,
+        jobId: 'ftjob-direct',
+        baseModel: 'gpt-base',
+        trainingFileId: 'file-direct',
+        examples: 11,
+        suffix: null,
+        status: 'running',
+        fineTunedModel: null,
+        error: null,
+      };
+      const listed = await withBackend(config, async (backend) => {
+        await backend.createToken({ tenant: 'acme', team: 'support', role: 'admin', name: 'ann' });
+        await backend.saveFinetuneJob('acme', record);
+        await backend.saveFinetuneJob('acme', { ...record, status: 'succeeded', fineTunedModel: 'ft:gpt-base:acme' });
+        await expect(backend.saveFinetuneJob('nobody', record)).rejects.toThrow(/tenant: no tenant "nobody"/);
+        return backend.listFinetuneJobs('acme');
+      });
+      expect(listed).toEqual([{ ...record, id: expect.any(String), status: 'succeeded', fineTunedModel: 'ft:gpt-base:acme', createdAt: expect.any(String), updatedAt: expect.any(String) }]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
