@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { FinetuneJob, FinetuneJobRecord, FinetuneKind } from '../../lib/contract';
 import type { Database } from '../db/client';
 import { finetuneJobs } from '../db/schema';
@@ -24,7 +24,7 @@ export async function listFinetuneJobs(database: Database, tenantId: string, lim
   const rows = await database.db
     .select()
     .from(finetuneJobs)
-    .where(and(eq(finetuneJobs.tenantId, tenantId)))
+    .where(eq(finetuneJobs.tenantId, tenantId))
     .orderBy(desc(finetuneJobs.createdAt), desc(finetuneJobs.id))
     .limit(limit);
   return rows.map(toJob);

@@ -131,6 +131,10 @@ export async function runFinetune(options: FinetuneOptions, deps: FinetuneDeps):
   const request = datasetRequest(kind, options.filters);
   const minExamples = options.minExamples ?? FINETUNE_MIN_EXAMPLES;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const client = deps.client;
+  if (!client && !options.dryRun) {
+    throw new FinetuneError('no fine-tuning API: set LOOPDESK_LLM_BASE_URL (and LOOPDESK_LLM_API_KEY) to an OpenAI-compatible API, or use --dry-run');
+  }
   const dir = mkdtempSync(join(tmpdir(), 'loopdesk-finetune-'));
   const path = join(dir, `loopdesk-${kind}.jsonl`);
   try {
@@ -142,9 +146,7 @@ export async function runFinetune(options: FinetuneOptions, deps: FinetuneDeps):
       );
     }
     deps.progress(`dataset ${kind} (openai): ${dataset.examples} examples, ${dataset.bytes} bytes`);
-    if (options.dryRun) return { kind, method, ...dataset };
-    const client = deps.client;
-    if (!client) throw new FinetuneError('no fine-tuning API: set LOOPDESK_LLM_BASE_URL (and LOOPDESK_LLM_API_KEY) to an OpenAI-compatible API');
+    if (options.dryRun || !client) return { kind, method, ...dataset };
 
     let file;
     try {

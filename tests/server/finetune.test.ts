@@ -173,6 +173,9 @@ describe.each(DATABASE_KINDS)('loopdesk finetune on %s', (kind) => {
     await expect(attempt).rejects.toThrow(/the sft dataset has 3 examples with these filters; fine-tuning needs at least 10\. Nothing was uploaded/);
     await expect(runFinetune({ kind: 'preferences', model: 'gpt-base', filters: { from: '2030-01-01' } }, deps())).rejects.toThrow(/has 0 examples/);
     await expect(runFinetune({ kind: 'sft', model: 'gpt-base', filters: { team: 'nobody' } }, deps())).rejects.toThrow(/team/);
+    // No API configured: said before anything is exported; a dry run needs none.
+    await expect(runFinetune({ kind: 'sft', model: 'gpt-base' }, { ...deps(), client: null })).rejects.toThrow(/no fine-tuning API: set LOOPDESK_LLM_BASE_URL/);
+    expect(await runFinetune({ kind: 'sft', model: 'gpt-base', dryRun: true }, { ...deps(), client: null })).toMatchObject({ examples: SUPPORT + BILLING });
     expect(uploads().length).toBe(before.uploads);
     expect((await jobs()).length).toBe(before.jobs);
   });
