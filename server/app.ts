@@ -27,6 +27,7 @@ import { getExperiment, RunningExperiments } from './experiments/store';
 import { listModels, ModelInputError, promoteModel, rollbackModel } from './flywheel/models';
 import { runFlywheel } from './flywheel/run';
 import { createExport, ExportInputError, type ExportStream } from './exports';
+import { finetuneRoutes } from './finetune/routes';
 import { mountExperimentMetricsRoutes } from './experiments/metrics-routes';
 import { installHttp, metricsHandler, type HttpOptions } from './http';
 import { conditionalJson } from './http/etag';
@@ -365,6 +366,7 @@ export function createApp(options: AppOptions): Hono {
   api.route('/', experimentRoutes({ database, running: runningExperiments, pollSeconds: options.experimentPollSeconds ?? DEFAULT_EXPERIMENT_POLL_SECONDS }));
   // Tenant settings (server/tenant-settings.ts): below enterprise policy, above agents' own options.
   api.route('/', tenantSettingsRoutes(database, tenantSettings));
+  api.route('/', finetuneRoutes(database));
   mountExperimentMetricsRoutes(api, database, {
     experimentSettings: async (tenantId, key) => {
       const experiment = await getExperiment(database, tenantId, key);

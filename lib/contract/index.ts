@@ -11,3 +11,4 @@ export * from './bridge';
 export * from './exports';
 export * from './experiments';
 export * from './identity';
+export * from './finetune';

@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
-import type { EnrollmentTokenSummary, ExportRequest, KbImportSummary, TokenCreateRequest, TokenSummary } from '../../lib/contract';
+import type { EnrollmentTokenSummary, ExportRequest, FinetuneJob, FinetuneJobRecord, KbImportSummary, TokenCreateRequest, TokenSummary } from '../../lib/contract';
 import type { ServerConfig } from '../config';
 import { openDatabase, type Database } from '../db/client';
 import { createExport } from '../exports';
+import { listFinetuneJobs, saveFinetuneJob } from '../finetune/jobs';
 import { listModels, promoteModel, rollbackModel, type ModelSummary } from '../flywheel/models';
 import { runFlywheel, type FlywheelProgress, type FlywheelResult } from '../flywheel/run';
 import { createEnrollmentToken, listEnrollmentTokens, listTokens, revokeEnrollmentToken, revokeToken } from '../identity';
@@ -30,6 +31,9 @@ export interface Backend {
   listModels(tenant: string): Promise<ModelSummary[]>;
   promoteModel(tenant: string, id: string): Promise<ModelSummary>;
   rollbackModel(tenant: string): Promise<ModelSummary | null>;
+  /** Records a fine-tuning job `loopdesk finetune` started, or updates its row. */
+  saveFinetuneJob(tenant: string, record: FinetuneJobRecord): Promise<FinetuneJob>;
+  listFinetuneJobs(tenant: string): Promise<FinetuneJob[]>;
 }
 
 export interface EnrollmentInput {
@@ -149,6 +153,18 @@ class ServerBackend implements Backend {
     return (await this.call<{ promoted: ModelSummary | null }>(`/v1/admin/flywheel/rollback?${new URLSearchParams({ tenant })}`, { method: 'POST' })).promoted;
   }
 
+  saveFinetuneJob(tenant: string, record: FinetuneJobRecord): Promise<FinetuneJob> {
+    return this.call(`/v1/admin/finetune/jobs?${new URLSearchParams({ tenant })}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(record),
+    });
+  }
+
+  async listFinetuneJobs(tenant: string): Promise<FinetuneJob[]> {
+    return (await this.call<{ jobs: FinetuneJob[] }>(`/v1/admin/finetune/jobs?${new URLSearchParams({ tenant })}`, { method: 'GET' })).jobs;
+  }
+
   /** The server streams the export; its bytes are passed on as they arrive. */
   async *exportData(request: ExportRequest & { tenant: string }): AsyncGenerator<Buffer> {
     const response = await fetch(`${this.url}/v1/admin/exports/${request.kind}?${exportQuery(request)}`, {
@@ -216,6 +232,8 @@ export async function withBackend<T>(config: ServerConfig, fn: (backend: Backend
         listModels: async (tenant) => listModels(database, await tenantIdOf(database, tenant)),
         promoteModel: async (tenant, id) => promoteModel(database, await tenantIdOf(database, tenant), id),
         rollbackModel: async (tenant) => rollbackModel(database, await tenantIdOf(database, tenant)),
+        saveFinetuneJob: async (tenant, record) => saveFinetuneJob(database, await tenantIdOf(database, tenant), record),
+        listFinetuneJobs: async (tenant) => listFinetuneJobs(database, await tenantIdOf(database, tenant)),
       });
     } finally {
       await database.close();

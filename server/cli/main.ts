@@ -4,6 +4,7 @@ import { finished } from 'node:stream/promises';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import {
   EXPORT_FORMATS,
+  FINETUNE_KINDS,
   ExportKind,
   ExportRequest,
   ExportTimeField,
@@ -21,6 +22,7 @@ import { startServer } from '../serve';
 import { withBackend } from './backend';
 import { ImportProgress } from './progress';
 import { FlywheelBar, printFlywheelResult, printModels } from '../flywheel/cli';
+import { finetuneAction, printFinetuneJobs, type FinetuneCliOptions } from '../finetune/cli';
 
 function slug(label: string) {
   return (value: string) => {
@@ -33,7 +35,9 @@ function slug(label: string) {
 const program = new Command()
   .name('loopdesk')
   .description('Loopdesk server and administration. Environment: HOST, PORT, DATABASE_URL, LOOPDESK_DATA_DIR.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // `finetune` takes options and has a `list` subcommand: each command's options are its own.
+  .enablePositionalOptions();
 
 program
   .command('serve')
@@ -318,6 +322,39 @@ extension
   .action((opts: { key: string; out?: string; source?: string; build?: boolean }) =>
     packExtensionCommand({ ...opts, out: opts.out ?? extensionDirFromEnv(), projectRoot: PROJECT_ROOT }),
   );
+
+const finetune = program
+  .command('finetune')
+  .description(
+    'upload a dataset (sft: OpenAI chat JSONL, supervised; preferences: OpenAI preference JSONL, DPO) to the ' +
+      'OpenAI-compatible API at LOOPDESK_LLM_BASE_URL and start a fine-tuning job; `finetune list` shows recorded jobs',
+  )
+  .addOption(new Option('--kind <kind>', 'dataset and method: sft (supervised) or preferences (dpo)').choices(FINETUNE_KINDS))
+  .option('--tenant <tenant>', 'tenant name', slug('tenant'))
+  .option('--model <model>', 'base model to tune (default LOOPDESK_LLM_MODEL)')
+  .option('--suffix <suffix>', 'up to 64 characters for the fine-tuned model name')
+  .option('--wait', 'poll the job until it succeeds, fails or is cancelled, printing its events')
+  .option('--poll-seconds <n>', 'with --wait: seconds between polls (default 10)')
+  .option('--dry-run', 'export and count the examples only: nothing is uploaded or recorded')
+  .option('--from <time>', 'events from this date or date-time on (ISO 8601; a bare date is midnight UTC)')
+  .option('--to <time>', 'events before this date or date-time (exclusive)')
+  .addOption(new Option('--time <field>', 'the event time --from and --to apply to (default received)').choices(ExportTimeField.options))
+  .option('--team <team>', "events of this team's agents (slug or id)")
+  .option('--experiment <key>', 'events recorded under this experiment')
+  .option('--arm <arm>', 'and this arm of it')
+  .addOption(new Option('--min-outcome <outcome>', 'sft: weakest adoption outcome kept (default partial)').choices(SFT_OUTCOMES))
+  .addOption(new Option('--min-strength <n>', 'preferences: weakest choice kept, 1 slightly, 2 better, 3 much better').choices(['1', '2', '3']))
+  .addOption(new Option('--source <source>', 'preferences: pairs from explicit choices, verbatim adoption, or all (default)').choices(PreferenceSource.options))
+  .option('--prompt-version <version>', 'render prompts with this generator prompt version')
+  .action(async (opts: FinetuneCliOptions & { tenant?: string }) => {
+    if (!opts.tenant) throw new InvalidArgumentError("required option '--tenant <tenant>' not specified");
+    await finetuneAction({ ...opts, tenant: opts.tenant }, configFromEnv());
+  });
+finetune
+  .command('list')
+  .description("list a tenant's recorded fine-tuning jobs, newest first, with their last seen status")
+  .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
+  .action(async (opts: { tenant: string }) => printFinetuneJobs(await withBackend(configFromEnv(), (backend) => backend.listFinetuneJobs(opts.tenant))));
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`loopdesk: ${err.message}`);

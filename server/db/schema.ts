@@ -376,3 +376,32 @@ export const tenantSettings = pgTable('tenant_settings', {
   updatedBy: text('updated_by').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Fine-tuning jobs started with `loopdesk finetune` on the configured OpenAI-compatible API
+ * (server/finetune): which dataset went up, as which file, to tune which base model, and how the
+ * job stands as last seen by the CLI. One row per provider job id and tenant.
+ */
+export const finetuneJobs = pgTable(
+  'finetune_jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    /** `sft` (supervised) or `preferences` (DPO). */
+    kind: text('kind').notNull(),
+    /** The provider's job id (`ftjob-…`). */
+    jobId: text('job_id').notNull(),
+    baseModel: text('base_model').notNull(),
+    trainingFileId: text('training_file_id').notNull(),
+    examples: integer('examples').notNull(),
+    suffix: text('suffix'),
+    /** The provider's status: validating_files, queued, running, succeeded, failed or cancelled. */
+    status: text('status').notNull(),
+    fineTunedModel: text('fine_tuned_model'),
+    /** The provider's reason when the job failed. */
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('finetune_jobs_tenant_job').on(t.tenantId, t.jobId), index('finetune_jobs_tenant_created').on(t.tenantId, t.createdAt)],
+);

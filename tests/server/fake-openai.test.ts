@@ -71,4 +71,29 @@ describe('the fake OpenAI-compatible server', () => {
     for await (const j of client.fineTuning.jobs.list({ limit: 10 })) listed.push(j.id);
     expect(listed).toEqual([job.id]);
   });
+  it('lists a job\'s events, checks training files against the method, and scripts failures', async () => {
+    const sft = '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n';
+    const file = await client.files.create({ file: await toFile(Buffer.from(sft), 'train.jsonl'), purpose: 'fine-tune' });
+    expect(fake.fileContent(file.id)!.toString()).toBe(sft);
+    // A chat example is no preference example.
+    await expect(client.fineTuning.jobs.create({ model: 'base', training_file: file.id, method: { type: 'dpo' } })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_training_file',
+    });
+    fake.setFineTuning({ failWith: 'too few examples' });
+    const job = await client.fineTuning.jobs.create({ model: 'base', training_file: file.id, method: { type: 'supervised' } });
+    let current = job;
+    while (current.status !== 'failed') current = await client.fineTuning.jobs.retrieve(job.id);
+    expect(current.error).toMatchObject({ message: 'too few examples' });
+    expect(current.fine_tuned_model).toBeNull();
+    const events = (await client.fineTuning.jobs.listEvents(job.id, { limit: 10 })).data.map((e) => e.message);
+    expect(events[0]).toBe('Fine-tuning job failed: too few examples');
+    expect(events.at(-1)).toBe(`Created fine-tuning job: ${job.id}`);
+
+    fake.setFineTuning({ uploadStatus: 500 });
+    await expect(client.files.create({ file: await toFile(Buffer.from(sft), 'x.jsonl'), purpose: 'fine-tune' })).rejects.toMatchObject({ status: 500 });
+    fake.setFineTuning({});
+    expect(await client.files.delete(file.id)).toMatchObject({ id: file.id, deleted: true });
+    expect(fake.fileContent(file.id)).toBeUndefined();
+  });
 });

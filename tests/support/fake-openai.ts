@@ -35,8 +35,27 @@ export interface ChatBehaviour {
 
 export type BehaviourScript = ChatBehaviour | ((request: RecordedRequest) => ChatBehaviour);
 
+/**
+ * How the files and fine-tuning endpoints behave; by default uploads succeed and every job goes
+ * validating_files → queued → running → succeeded, one step per retrieval.
+ */
+export interface FineTuningBehaviour {
+  /** Answer `POST /v1/files` with this HTTP status (and an OpenAI-style error) instead of storing the file. */
+  uploadStatus?: number;
+  /**
+   * Answer `POST /v1/fine_tuning/jobs` with this HTTP status and error. Independently of it, a job whose
+   * training file is not JSONL in its method's format is refused with 400 `invalid_training_file`.
+   */
+  createStatus?: number;
+  /** The job ends `failed` (with this error message) instead of succeeding. */
+  failWith?: string;
+  /** Answer job retrievals with this HTTP status (the job does not advance). */
+  retrieveStatus?: number;
+}
+
 export interface FakeOpenAIOptions {
   behaviour?: BehaviourScript;
+  fineTuning?: FineTuningBehaviour;
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   /** Length of the deterministic embeddings. Default 64. */
@@ -66,6 +85,12 @@ export interface FakeOpenAI {
   requests: RecordedRequest[];
   /** Replaces the chat behaviour for the calls that follow. */
   setBehaviour(behaviour: BehaviourScript): void;
+  /** Replaces the files and fine-tuning behaviour for the calls that follow. */
+  setFineTuning(behaviour: FineTuningBehaviour): void;
+  /** The bytes of an uploaded file, as received (undefined for an unknown or deleted id). */
+  fileContent(id: string): Buffer | undefined;
+  /** A fine-tuning job as the server holds it now (undefined for an unknown id). */
+  job(id: string): Record<string, any> | undefined;
   /** The embedding the server gives `text` (as float32 values). */
   embeddingOf(text: string): number[];
   close(): Promise<void>;
@@ -127,6 +152,45 @@ function newId(prefix: string): string {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+const isMessage = (m: any, roles: string[]) => m && typeof m === 'object' && roles.includes(m.role) && typeof m.content === 'string';
+
+/**
+ * What OpenAI's file validation would reject in a training file for a method, or null: each line JSON,
+ * `supervised` lines `{messages}` ending with an assistant message, `dpo` lines `{input: {messages},
+ * preferred_output: [assistant], non_preferred_output: [assistant]}`.
+ */
+function trainingFileProblem(content: Buffer, method: string): string | null {
+  const lines = content.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+  if (lines.length === 0) return 'the file is empty';
+  for (let i = 0; i < lines.length; i++) {
+    let line: any;
+    try {
+      line = JSON.parse(lines[i]!);
+    } catch {
+      return `line ${i + 1} is not JSON`;
+    }
+    if (method === 'dpo') {
+      const ok =
+        Array.isArray(line?.input?.messages) &&
+        line.input.messages.every((m: any) => isMessage(m, ['system', 'user', 'assistant'])) &&
+        Array.isArray(line.preferred_output) &&
+        line.preferred_output.length === 1 &&
+        isMessage(line.preferred_output[0], ['assistant']) &&
+        Array.isArray(line.non_preferred_output) &&
+        line.non_preferred_output.length === 1 &&
+        isMessage(line.non_preferred_output[0], ['assistant']);
+      if (!ok) return `line ${i + 1} is not a preference example`;
+    } else if (method === 'supervised') {
+      const messages = line?.messages;
+      const ok = Array.isArray(messages) && messages.length >= 2 && messages.every((m: any) => isMessage(m, ['system', 'user', 'assistant'])) && messages.at(-1).role === 'assistant';
+      if (!ok) return `line ${i + 1} is not a chat example`;
+    } else {
+      return `method ${method} is not supported here`;
+    }
+  }
+  return null;
+}
+
 interface StoredFile {
   meta: { id: string; object: 'file'; bytes: number; created_at: number; filename: string; purpose: string; status: 'processed'; expires_at: null; status_details: null };
   content: Buffer;
@@ -142,6 +206,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const requests: RecordedRequest[] = [];
   const files = new Map<string, StoredFile>();
   const jobs = new Map<string, Record<string, any>>();
+  const jobEvents = new Map<string, { object: 'fine_tuning.job.event'; id: string; created_at: number; level: 'info' | 'warn' | 'error'; message: string; type: 'message'; data: null }[]>();
+  let fineTuning: FineTuningBehaviour = options.fineTuning ?? {};
+  const addEvent = (jobId: string, message: string, level: 'info' | 'warn' | 'error' = 'info') =>
+    jobEvents.get(jobId)?.push({ object: 'fine_tuning.job.event', id: newId('ftevent'), created_at: now(), level, message, type: 'message', data: null });
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -240,6 +308,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   }
 
   async function uploadFile(req: IncomingMessage, raw: Buffer, record: RecordedRequest, res: ServerResponse) {
+    if (fineTuning.uploadStatus) {
+      send(res, fineTuning.uploadStatus, errorBody(fineTuning.uploadStatus, `scripted upload failure ${fineTuning.uploadStatus}`));
+      return;
+    }
     let form: FormData;
     try {
       form = await new Request('http://fake/upload', {
@@ -284,6 +356,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       send(res, 400, errorBody(400, `invalid training_file: ${body.training_file}`, 'invalid_training_file'));
       return;
     }
+    if (fineTuning.createStatus) {
+      send(res, fineTuning.createStatus, errorBody(fineTuning.createStatus, `scripted job failure ${fineTuning.createStatus}`));
+      return;
+    }
+    const methodType = body.method?.type ?? 'supervised';
+    const problem = trainingFileProblem(files.get(body.training_file)!.content, methodType);
+    if (problem) {
+      send(res, 400, errorBody(400, `invalid training_file ${body.training_file} for ${methodType}: ${problem}`, 'invalid_training_file'));
+      return;
+    }
     const hyperparameters = { batch_size: 'auto', learning_rate_multiplier: 'auto', n_epochs: 'auto', ...(body.hyperparameters ?? {}) };
     const job = {
       id: newId('ftjob'),
@@ -308,13 +390,24 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       method: body.method ?? { type: 'supervised', supervised: { hyperparameters } },
     };
     jobs.set(job.id, job);
+    jobEvents.set(job.id, []);
+    addEvent(job.id, `Created fine-tuning job: ${job.id}`);
+    addEvent(job.id, `Validating training file: ${job.training_file}`);
     send(res, 200, job);
   }
 
   function advance(job: Record<string, any>) {
     const next = NEXT_STATUS[job.status as JobStatus];
     if (!next) return;
+    if (next === 'succeeded' && fineTuning.failWith) {
+      job.status = 'failed';
+      job.finished_at = now();
+      job.error = { code: 'invalid_training_file', message: fineTuning.failWith, param: 'training_file' };
+      addEvent(job.id, `Fine-tuning job failed: ${fineTuning.failWith}`, 'error');
+      return;
+    }
     job.status = next;
+    addEvent(job.id, next === 'queued' ? 'Files validated, moving job to queued state' : next === 'running' ? 'Fine-tuning job started' : 'The job has successfully completed');
     if (next === 'succeeded') {
       job.finished_at = now();
       job.trained_tokens = files.get(job.training_file)?.content.length ?? 0;
@@ -343,7 +436,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       return;
     }
     const route = `${record.method} ${url.pathname}`;
-    const job = /^\/v1\/fine_tuning\/jobs\/([^/]+)(\/cancel)?$/.exec(url.pathname);
+    const job = /^\/v1\/fine_tuning\/jobs\/([^/]+)(\/cancel|\/events)?$/.exec(url.pathname);
     const file = /^\/v1\/files\/([^/]+)(\/content)?$/.exec(url.pathname);
     if (route === 'POST /v1/chat/completions') return chat(record, res);
     if (route === 'POST /v1/embeddings') return embeddings(record, res);
@@ -356,15 +449,34 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     if (job && jobs.has(job[1]!)) {
       const found = jobs.get(job[1]!)!;
+      if (record.method === 'GET' && job[2] === '/events') {
+        // Newest first, as OpenAI lists them; `after` is the id of the last event of the previous page.
+        const all = [...jobEvents.get(found.id)!].reverse();
+        const after = url.searchParams.get('after');
+        const start = after ? all.findIndex((e) => e.id === after) + 1 : 0;
+        const limit = Number(url.searchParams.get('limit') ?? 20);
+        const page = all.slice(start, start + limit);
+        return send(res, 200, { object: 'list', data: page, has_more: start + limit < all.length });
+      }
       if (record.method === 'GET' && !job[2]) {
+        if (fineTuning.retrieveStatus) {
+          return send(res, fineTuning.retrieveStatus, errorBody(fineTuning.retrieveStatus, `scripted retrieve failure ${fineTuning.retrieveStatus}`));
+        }
         const snapshot = { ...found };
         advance(found);
         return send(res, 200, snapshot);
       }
-      if (record.method === 'POST' && job[2]) {
-        if (!['succeeded', 'failed', 'cancelled'].includes(found.status)) found.status = 'cancelled';
+      if (record.method === 'POST' && job[2] === '/cancel') {
+        if (!['succeeded', 'failed', 'cancelled'].includes(found.status)) {
+          found.status = 'cancelled';
+          addEvent(found.id, 'Fine-tuning job cancelled');
+        }
         return send(res, 200, found);
       }
+    }
+    if (file && !file[2] && record.method === 'DELETE' && files.has(file[1]!)) {
+      files.delete(file[1]!);
+      return send(res, 200, { id: file[1], object: 'file', deleted: true });
     }
     if (file && record.method === 'GET' && files.has(file[1]!)) {
       const stored = files.get(file[1]!)!;
@@ -392,6 +504,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     setBehaviour(next) {
       behaviour = next;
     },
+    setFineTuning(next) {
+      fineTuning = next;
+    },
+    fileContent: (id) => files.get(id)?.content,
+    job: (id) => jobs.get(id),
     embeddingOf: (text) => hashedEmbedding(text, dim),
     async close() {
       server.closeAllConnections();

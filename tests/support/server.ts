@@ -14,6 +14,8 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export const DATABASE_KINDS: DatabaseKind[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
 export interface TestServer extends RunningServer {
+  /** The server's data directory: its lock file lets a CLI child process talk to it (PGlite). */
+  dataDir: string;
   token(role: Role, opts?: { tenant?: string; team?: string; name?: string }): Promise<string>;
   /** Calls the API over real HTTP. */
   call(path: string, init?: { method?: string; token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
@@ -50,6 +52,7 @@ export async function startTestServer(kind: DatabaseKind, options: TestServerOpt
   let counter = 0;
   return {
     ...server,
+    dataDir,
     async close() {
       await server.close();
       if (pgSchema) {
