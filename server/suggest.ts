@@ -8,6 +8,8 @@ import type { RunningExperiments } from './experiments/store';
 import { createGenerator, type Generator } from './generation';
 import { OFFLINE_GENERATION, type GenerationProfile } from './generation/profiles';
 import type { PromptVersion } from './generation/prompt';
+import type { ReplyMemoryCache } from './generation/reply-memory';
+import { stemmedLexemes } from './retrieval/learned';
 import { createRetriever, retrieveArticles, type ArticleOptions, type Retriever } from './retrieval';
 import { queryFromTicket } from './retrieval/query';
 
@@ -41,6 +43,8 @@ export interface SuggestOptions {
   experiments?: RunningExperiments;
   /** The tenants' settings: their annotation sampling applies to baseline suggestions. */
   tenantSettings?: TenantSettingsCache;
+  /** The tenants' promoted reply memories (adopted replies to similar tickets); absent or none promoted, replies are composed without. */
+  replyMemories?: ReplyMemoryCache;
 }
 
 /** What one suggestion is made with: the experiment ref it reports and the arms' recipes. */
@@ -109,6 +113,9 @@ export async function suggest(
   const query = queryFromTicket(request);
   const articles = await retrieveArticles(options.retriever ?? createRetriever(database), caller.tenantId, query, plan.retrieval);
   const shown = articles.map(({ content: _content, ...article }) => article);
+  // Past tickets are indexed by the stemmed words of their retrieval query, so the new one is too.
+  const memory = (await options.replyMemories?.get(caller.tenantId)) ?? null;
+  const replyExamples = memory && query.trim() ? memory.nearest((await stemmedLexemes(database, [query]))[0] ?? []) : undefined;
   options.listener?.meta?.({
     type: 'meta',
     suggestionId,
@@ -123,6 +130,8 @@ export async function suggest(
     query,
     articles,
     profiles: plan.profiles,
+    replyExamples,
+    replyMemory: memory ? { id: memory.id, version: memory.version } : undefined,
     signal: options.signal,
     onDelta: options.listener?.delta,
     onCandidate: options.listener?.candidate,
