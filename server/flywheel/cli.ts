@@ -67,8 +67,7 @@ export function printModels(models: ModelSummary[]): void {
   }
   for (const m of models) {
     const held = (m.metrics as { heldOut?: { candidate?: Record<string, number> } }).heldOut?.candidate ?? {};
-    console.log(
-      `v${m.version}  ${m.status.padEnd(9)}  ${m.id}  ${m.createdAt}  held-out MRR@8 ${fmt(held['MRR@8'])} recall@75 ${fmt(held['recall@75'])}`,
-    );
+    const metrics = m.kind === 'retrieval' ? `held-out MRR@8 ${fmt(held['MRR@8'])} recall@75 ${fmt(held['recall@75'])}` : `held-out token F1 ${fmt(held.tokenF1)}`;
+    console.log(`v${m.version}  ${m.status.padEnd(9)}  ${m.id}  ${m.createdAt}  ${metrics}`);
   }
 }
