@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import type { TicketContext } from '../../lib/contract';
 import { buildMessages } from '../../server/generation/prompt';
-import { ReplyMemory, replyTokenF1, termCounts } from '../../server/generation/reply-memory';
+import { REPLY_MEMORY_KIND, ReplyMemory, replyTokenF1, termCounts } from '../../server/generation/reply-memory';
+import { models } from '../../server/db/schema';
+import { stemmedLexemes } from '../../server/retrieval/learned';
+import { startFakeOpenAI, type ChatMessage, type FakeOpenAI } from '../support/fake-openai';
 import { upsertArticles } from '../../server/kb/store';
 import { ensureTenant } from '../../server/tenancy';
 import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
@@ -147,5 +151,62 @@ describe.each(DATABASE_KINDS)('reply memory learned by the flywheel (%s)', (kind
     expect(back.body.promoted).toBeNull();
     expect((await replyTo(similar)).candidates.map((c) => c.text)).toEqual(before.similar);
     expect((await server.call('/v1/admin/flywheel/rollback?kind=nonsense', { token: admin, body: {} })).status).toBe(400);
+  }, 60_000);
+});
+
+describe.each(DATABASE_KINDS)('reply memory with a language model (%s)', (kind) => {
+  let fake: FakeOpenAI;
+  let server: TestServer;
+  let agent: string;
+  let admin: string;
+  const PAST = 'Open the Brightnest app, tap Add device and hold the Halo dial until it blinks blue.';
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ apiKey: 'sk-test' });
+    server = await startTestServer(kind, {
+      env: {
+        LOOPDESK_LLM_BASE_URL: fake.url,
+        LOOPDESK_LLM_API_KEY: 'sk-test',
+        LOOPDESK_GENERATION_PROFILES: JSON.stringify([
+          { arm: 'A', promptVersion: 'examples-v1', model: 'fake-examples', temperature: 0.1, maxTokens: 300 },
+          { arm: 'B', promptVersion: 'concise-v1', model: 'fake-concise', temperature: 0.1, maxTokens: 300 },
+        ]),
+      },
+    });
+    const tenantId = await ensureTenant(server.database.db, 'acme');
+    await upsertArticles(server.database.db, tenantId, ARTICLES);
+    agent = await server.token('agent');
+    admin = await server.token('admin');
+    // A memory version written as the flywheel writes one, then promoted through the admin API.
+    const [lexemes] = await stemmedLexemes(server.database, ['how do I pair the Halo thermostat with the phone app']);
+    const id = randomUUID();
+    await server.database.db.insert(models).values({
+      id,
+      tenantId,
+      kind: REPLY_MEMORY_KIND,
+      version: 1,
+      params: { minOverlap: 0.3, entries: [{ suggestionId: randomUUID(), terms: termCounts(lexemes!), reply: PAST, names: ['Halo'] }] },
+      metrics: {},
+      status: 'candidate',
+      trainedOn: {},
+    });
+    expect((await server.call(`/v1/admin/flywheel/models/${id}/promote`, { token: admin, body: {} })).body.kind).toBe(REPLY_MEMORY_KIND);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await fake?.close();
+  });
+
+  const promptOf = (model: string) => (fake.requests.find((r) => r.body.model === model)!.body.messages as ChatMessage[]).map((m) => m.content).join('\n');
+
+  it('shows the similar past reply to the examples-v1 arm only, and none for an unrelated ticket', async () => {
+    fake.requests.length = 0;
+    expect((await server.call('/v1/suggest', { token: agent, body: ticket('llm-1', 'How can I pair my Halo thermostat with the app?') })).status).toBe(200);
+    expect(promptOf('fake-examples')).toContain(PAST);
+    expect(promptOf('fake-concise')).not.toContain(PAST);
+    fake.requests.length = 0;
+    expect((await server.call('/v1/suggest', { token: agent, body: ticket('llm-2', 'Does frost protection stay on in Away mode?') })).status).toBe(200);
+    expect(promptOf('fake-examples')).not.toContain('Replies agents sent to similar tickets');
   }, 60_000);
 });
