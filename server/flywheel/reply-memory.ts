@@ -57,15 +57,15 @@ export interface ReplyMemoryRunResult {
  */
 export async function exportAdoptedReplies(database: Database, tenantId: string): Promise<AdoptedReply[]> {
   const rows = await database.query<{ id: string; final_text: string; context: TicketContext; articles: { n: number; articleId: string; chunkId: string; title: string; url: string | null; score: number; rank: number; snippet: string }[] }>(
-    `select a.id, a.final_text, s.context, s.articles
-       from (select distinct on (e.suggestion_id) e.suggestion_id::text as id, e.payload->>'outcome' as outcome,
+    `select a.suggestion_id::text as id, a.final_text, s.context, s.articles
+       from (select distinct on (e.suggestion_id) e.suggestion_id, e.payload->>'outcome' as outcome,
                     e.payload->>'finalText' as final_text, e.client_created_at
                from events e
               where e.tenant_id = $1 and e.type = 'adoption'
               order by e.suggestion_id, e.client_created_at desc, e.id desc) a
-       join suggestions s on s.tenant_id = $1 and s.id::text = a.id
+       join suggestions s on s.id = a.suggestion_id and s.tenant_id = $1
       where a.outcome in ('verbatim', 'edited', 'partial') and btrim(coalesce(a.final_text, '')) <> ''
-      order by a.client_created_at desc, a.id
+      order by a.client_created_at desc, a.suggestion_id
       limit $2`,
     [tenantId, MAX_MEMORY_ENTRIES],
   );
