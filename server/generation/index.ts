@@ -22,8 +22,11 @@ export interface GenerationRecord {
   ttftMs: number | null;
   invalidCitations: number;
   fallback?: string;
-  /** The tenant's promoted reply memory, when it offered past replies to this suggestion. */
-  replyMemory?: { modelId: string; version: number; examples: number };
+  /**
+   * The tenant's promoted reply memory, when it offered past replies to this suggestion, with those
+   * replies, so that an export can rebuild an `examples-v1` prompt as the model saw it.
+   */
+  replyMemory?: { modelId: string; version: number; examples: number; replies: string[] };
 }
 
 /** A candidate announced before its text exists, so the overlay can lay out both cards at once. */
@@ -146,7 +149,12 @@ export function createGenerator(config: GenerationConfig): Generator {
         (input.profiles ?? config.profiles).map(async (profile, index) => {
           const [generated, record] = await one(input, profile, index);
           if (input.replyMemory && input.replyExamples?.length) {
-            record.replyMemory = { modelId: input.replyMemory.id, version: input.replyMemory.version, examples: input.replyExamples.length };
+            record.replyMemory = {
+              modelId: input.replyMemory.id,
+              version: input.replyMemory.version,
+              examples: input.replyExamples.length,
+              replies: input.replyExamples.map((e) => e.reply),
+            };
           }
           const unbacked = unbackedUrls(generated, input.articles);
           const candidate: Candidate = unbacked.length ? { ...generated, unbackedUrls: unbacked } : generated;

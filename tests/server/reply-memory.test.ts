@@ -6,6 +6,7 @@ import { buildMessages } from '../../server/generation/prompt';
 import { REPLY_MEMORY_KIND, ReplyMemory, replyTokenF1, termCounts } from '../../server/generation/reply-memory';
 import { models } from '../../server/db/schema';
 import { stemmedLexemes } from '../../server/retrieval/learned';
+import { promptMessages, SUGGESTION_COLUMNS, type StoredSuggestion } from '../../server/exports/context';
 import { startFakeOpenAI, type ChatMessage, type FakeOpenAI } from '../support/fake-openai';
 import { upsertArticles } from '../../server/kb/store';
 import { ensureTenant } from '../../server/tenancy';
@@ -202,9 +203,14 @@ describe.each(DATABASE_KINDS)('reply memory with a language model (%s)', (kind) 
 
   it('shows the similar past reply to the examples-v1 arm only, and none for an unrelated ticket', async () => {
     fake.requests.length = 0;
-    expect((await server.call('/v1/suggest', { token: agent, body: ticket('llm-1', 'How can I pair my Halo thermostat with the app?') })).status).toBe(200);
+    const res = await server.call('/v1/suggest', { token: agent, body: ticket('llm-1', 'How can I pair my Halo thermostat with the app?') });
+    expect(res.status).toBe(200);
     expect(promptOf('fake-examples')).toContain(PAST);
     expect(promptOf('fake-concise')).not.toContain(PAST);
+    // Exports rebuild the prompt the examples-v1 arm was sent, examples included.
+    const [stored] = await server.database.query<StoredSuggestion>(`select ${SUGGESTION_COLUMNS} from suggestions s where s.id = $1`, [res.body.suggestionId]);
+    expect(promptMessages(stored!, 'examples-v1', new Map()).map((m) => m.content).join('\n')).toContain(PAST);
+    expect(promptMessages(stored!, 'concise-v1', new Map()).map((m) => m.content).join('\n')).not.toContain(PAST);
     fake.requests.length = 0;
     expect((await server.call('/v1/suggest', { token: agent, body: ticket('llm-2', 'Does frost protection stay on in Away mode?') })).status).toBe(200);
     expect(promptOf('fake-examples')).not.toContain('Replies agents sent to similar tickets');
