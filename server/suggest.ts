@@ -113,9 +113,6 @@ export async function suggest(
   const query = queryFromTicket(request);
   const articles = await retrieveArticles(options.retriever ?? createRetriever(database), caller.tenantId, query, plan.retrieval);
   const shown = articles.map(({ content: _content, ...article }) => article);
-  // Past tickets are indexed by the stemmed words of their retrieval query, so the new one is too.
-  const memory = (await options.replyMemories?.get(caller.tenantId)) ?? null;
-  const replyExamples = memory && query.trim() ? memory.nearest((await stemmedLexemes(database, [query]))[0] ?? []) : undefined;
   options.listener?.meta?.({
     type: 'meta',
     suggestionId,
@@ -124,6 +121,10 @@ export async function suggest(
     articles: shown,
     candidates: generator.plan(suggestionId, plan.profiles),
   });
+  // After the meta event, which the overlay lays out at once. Past tickets are indexed by the stemmed
+  // words of their retrieval query, so the new one is too.
+  const memory = (await options.replyMemories?.get(caller.tenantId)) ?? null;
+  const replyExamples = memory && query.trim() ? memory.nearest((await stemmedLexemes(database, [query]))[0] ?? []) : undefined;
   const { candidates, records } = await generator.generate({
     suggestionId,
     ticket: request,
