@@ -13,6 +13,7 @@ const BENCHES: Record<string, string[]> = {
   adoption: ['bench/adoption.ts'],
   overlay: ['bench/overlay.ts'],
   metrics: ['bench/metrics.ts'],
+  generation: ['bench/generation.ts'],
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

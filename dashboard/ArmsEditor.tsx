@@ -1,7 +1,7 @@
 import type { ExperimentArmInput } from '../lib/contract/experiments';
 
 /** The generator's prompt versions (server/generation/prompt.ts); the server checks the choice. */
-export const PROMPT_VERSIONS = ['concise-v1', 'warm-v1'] as const;
+export const PROMPT_VERSIONS = ['concise-v1', 'warm-v1', 'examples-v1'] as const;
 
 export interface ArmDraft {
   name: string;

@@ -24,8 +24,9 @@ import { ingestEvents } from './events';
 import { DEFAULT_EXPERIMENT_POLL_SECONDS } from './experiments/config';
 import { experimentRoutes } from './experiments/routes';
 import { getExperiment, RunningExperiments } from './experiments/store';
-import { listModels, ModelInputError, promoteModel, rollbackModel } from './flywheel/models';
+import { listModels, MODEL_KINDS, ModelInputError, promoteModel, rollbackModel, type ModelInvalidator } from './flywheel/models';
 import { runFlywheel } from './flywheel/run';
+import { ReplyMemoryCache } from './generation/reply-memory';
 import { createExport, ExportInputError, type ExportStream } from './exports';
 import { finetuneRoutes } from './finetune/routes';
 import { mountExperimentMetricsRoutes } from './experiments/metrics-routes';
@@ -101,6 +102,14 @@ export function createApp(options: AppOptions): Hono {
   const retriever = options.retriever ?? createRetriever(database);
   const runningExperiments = new RunningExperiments(database);
   const tenantSettings = new TenantSettingsCache(database);
+  const replyMemories = new ReplyMemoryCache(database);
+  /** Promotions and rollbacks of any kind drop the tenant from both caches of promoted models. */
+  const modelCaches: ModelInvalidator = {
+    invalidate(tenantId) {
+      retriever.models?.invalidate(tenantId);
+      replyMemories.invalidate(tenantId);
+    },
+  };
   const app = new Hono();
   const http = installHttp(app, options.http ?? {}, bodyLimitFor);
   /** New and changed chunks get embeddings after the answer, so imports never wait on the embedder. */
@@ -159,7 +168,7 @@ export function createApp(options: AppOptions): Hono {
     if (!body.ok) return body.response;
     const caller = callerOf(c.get('principal'));
     if (!wantsEventStream(c.req.header('accept'))) {
-      const answer = await suggest(database, caller, body.data, { generator, retriever, experiments: runningExperiments, tenantSettings });
+      const answer = await suggest(database, caller, body.data, { generator, retriever, experiments: runningExperiments, tenantSettings, replyMemories });
       http.metrics.countSuggestion('json');
       return c.json(answer);
     }
@@ -179,6 +188,7 @@ export function createApp(options: AppOptions): Hono {
           retriever,
           experiments: runningExperiments,
           tenantSettings,
+          replyMemories,
           signal: gone.signal,
           listener: {
             meta: (meta) => void send(meta),
@@ -292,12 +302,22 @@ export function createApp(options: AppOptions): Hono {
         throw err;
       }
     };
-    api.post('/admin/flywheel/run', requireRole('admin'), (c) => modelAction(c, (t) => runFlywheel(database, t, { cache: retriever.models })));
-    api.get('/admin/flywheel/models', requireRole('lead'), (c) => modelAction(c, (t) => listModels(database, t)));
-    api.post('/admin/flywheel/models/:id/promote', requireRole('admin'), (c) =>
-      modelAction(c, (t) => (/^[0-9a-f-]{36}$/i.test(c.req.param('id')) ? promoteModel(database, t, c.req.param('id'), retriever.models) : Promise.reject(new ModelInputError('model: not a model id')))),
+    /** `?kind=` picks the model kind to list or roll back: `retrieval` (the default) or `reply-memory`. */
+    const kindOf = (c: Context<AuthEnv>): string => {
+      const kind = c.req.query('kind') ?? 'retrieval';
+      if (!(MODEL_KINDS as readonly string[]).includes(kind)) throw new ModelInputError(`kind: one of ${MODEL_KINDS.join(', ')}`);
+      return kind;
+    };
+    api.post('/admin/flywheel/run', requireRole('admin'), (c) =>
+      modelAction(c, (t) => runFlywheel(database, t, { cache: retriever.models, replyMemories })),
     );
-    api.post('/admin/flywheel/rollback', requireRole('admin'), (c) => modelAction(c, (t) => rollbackModel(database, t, retriever.models).then((model) => ({ promoted: model }))));
+    api.get('/admin/flywheel/models', requireRole('lead'), (c) => modelAction(c, async (t) => listModels(database, t, kindOf(c))));
+    api.post('/admin/flywheel/models/:id/promote', requireRole('admin'), (c) =>
+      modelAction(c, (t) => (/^[0-9a-f-]{36}$/i.test(c.req.param('id')) ? promoteModel(database, t, c.req.param('id'), modelCaches) : Promise.reject(new ModelInputError('model: not a model id')))),
+    );
+    api.post('/admin/flywheel/rollback', requireRole('admin'), (c) =>
+      modelAction(c, async (t) => rollbackModel(database, t, modelCaches, kindOf(c)).then((model) => ({ promoted: model }))),
+    );
   }
 
   // Single-article changes for admins. The tenant is the token's: the system credential has none.

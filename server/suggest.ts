@@ -8,6 +8,8 @@ import type { RunningExperiments } from './experiments/store';
 import { createGenerator, type Generator } from './generation';
 import { OFFLINE_GENERATION, type GenerationProfile } from './generation/profiles';
 import type { PromptVersion } from './generation/prompt';
+import type { ReplyMemoryCache } from './generation/reply-memory';
+import { stemmedLexemes } from './retrieval/learned';
 import { createRetriever, retrieveArticles, type ArticleOptions, type Retriever } from './retrieval';
 import { queryFromTicket } from './retrieval/query';
 
@@ -41,6 +43,8 @@ export interface SuggestOptions {
   experiments?: RunningExperiments;
   /** The tenants' settings: their annotation sampling applies to baseline suggestions. */
   tenantSettings?: TenantSettingsCache;
+  /** The tenants' promoted reply memories (adopted replies to similar tickets); absent or none promoted, replies are composed without. */
+  replyMemories?: ReplyMemoryCache;
 }
 
 /** What one suggestion is made with: the experiment ref it reports and the arms' recipes. */
@@ -117,12 +121,18 @@ export async function suggest(
     articles: shown,
     candidates: generator.plan(suggestionId, plan.profiles),
   });
+  // After the meta event, which the overlay lays out at once. Past tickets are indexed by the stemmed
+  // words of their retrieval query, so the new one is too.
+  const memory = (await options.replyMemories?.get(caller.tenantId)) ?? null;
+  const replyExamples = memory && query.trim() ? memory.nearest((await stemmedLexemes(database, [query]))[0] ?? []) : undefined;
   const { candidates, records } = await generator.generate({
     suggestionId,
     ticket: request,
     query,
     articles,
     profiles: plan.profiles,
+    replyExamples,
+    replyMemory: memory ? { id: memory.id, version: memory.version } : undefined,
     signal: options.signal,
     onDelta: options.listener?.delta,
     onCandidate: options.listener?.candidate,

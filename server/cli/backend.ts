@@ -4,7 +4,7 @@ import type { ServerConfig } from '../config';
 import { openDatabase, type Database } from '../db/client';
 import { createExport } from '../exports';
 import { listFinetuneJobs, saveFinetuneJob } from '../finetune/jobs';
-import { listModels, promoteModel, rollbackModel, type ModelSummary } from '../flywheel/models';
+import { listModels, promoteModel, RETRIEVAL_KIND, rollbackModel, type ModelSummary } from '../flywheel/models';
 import { runFlywheel, type FlywheelProgress, type FlywheelResult } from '../flywheel/run';
 import { createEnrollmentToken, listEnrollmentTokens, listTokens, revokeEnrollmentToken, revokeToken } from '../identity';
 import { ensureTenant, createToken, findTenant } from '../tenancy';
@@ -28,9 +28,10 @@ export interface Backend {
   exportData(request: ExportRequest & { tenant: string }): AsyncIterable<string | Uint8Array>;
   /** One flywheel run for a tenant; progress is reported only when it runs in this process. */
   runFlywheel(tenant: string, onProgress?: FlywheelProgress): Promise<FlywheelResult>;
-  listModels(tenant: string): Promise<ModelSummary[]>;
+  /** `kind`: `retrieval` (the default) or `reply-memory`. */
+  listModels(tenant: string, kind?: string): Promise<ModelSummary[]>;
   promoteModel(tenant: string, id: string): Promise<ModelSummary>;
-  rollbackModel(tenant: string): Promise<ModelSummary | null>;
+  rollbackModel(tenant: string, kind?: string): Promise<ModelSummary | null>;
   /** Records a fine-tuning job `loopdesk finetune` started, or updates its row. */
   saveFinetuneJob(tenant: string, record: FinetuneJobRecord): Promise<FinetuneJob>;
   listFinetuneJobs(tenant: string): Promise<FinetuneJob[]>;
@@ -141,16 +142,16 @@ class ServerBackend implements Backend {
     return this.call(`/v1/admin/flywheel/run?${new URLSearchParams({ tenant })}`, { method: 'POST' });
   }
 
-  listModels(tenant: string): Promise<ModelSummary[]> {
-    return this.call(`/v1/admin/flywheel/models?${new URLSearchParams({ tenant })}`, { method: 'GET' });
+  listModels(tenant: string, kind = RETRIEVAL_KIND): Promise<ModelSummary[]> {
+    return this.call(`/v1/admin/flywheel/models?${new URLSearchParams({ tenant, kind })}`, { method: 'GET' });
   }
 
   promoteModel(tenant: string, id: string): Promise<ModelSummary> {
     return this.call(`/v1/admin/flywheel/models/${encodeURIComponent(id)}/promote?${new URLSearchParams({ tenant })}`, { method: 'POST' });
   }
 
-  async rollbackModel(tenant: string): Promise<ModelSummary | null> {
-    return (await this.call<{ promoted: ModelSummary | null }>(`/v1/admin/flywheel/rollback?${new URLSearchParams({ tenant })}`, { method: 'POST' })).promoted;
+  async rollbackModel(tenant: string, kind = RETRIEVAL_KIND): Promise<ModelSummary | null> {
+    return (await this.call<{ promoted: ModelSummary | null }>(`/v1/admin/flywheel/rollback?${new URLSearchParams({ tenant, kind })}`, { method: 'POST' })).promoted;
   }
 
   saveFinetuneJob(tenant: string, record: FinetuneJobRecord): Promise<FinetuneJob> {
@@ -229,9 +230,9 @@ export async function withBackend<T>(config: ServerConfig, fn: (backend: Backend
           importRecords(database.db, await ensureTenant(database.db, tenant), records, options),
         exportData: (request) => exportFromDatabase(database, request),
         runFlywheel: async (tenant, onProgress) => runFlywheel(database, await tenantIdOf(database, tenant), { onProgress }),
-        listModels: async (tenant) => listModels(database, await tenantIdOf(database, tenant)),
+        listModels: async (tenant, kind) => listModels(database, await tenantIdOf(database, tenant), kind),
         promoteModel: async (tenant, id) => promoteModel(database, await tenantIdOf(database, tenant), id),
-        rollbackModel: async (tenant) => rollbackModel(database, await tenantIdOf(database, tenant)),
+        rollbackModel: async (tenant, kind) => rollbackModel(database, await tenantIdOf(database, tenant), undefined, kind),
         saveFinetuneJob: async (tenant, record) => saveFinetuneJob(database, await tenantIdOf(database, tenant), record),
         listFinetuneJobs: async (tenant) => listFinetuneJobs(database, await tenantIdOf(database, tenant)),
       });

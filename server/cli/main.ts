@@ -2,6 +2,7 @@ import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'nod
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { MODEL_KINDS, RETRIEVAL_KIND } from '../flywheel/models';
 import {
   EXPORT_FORMATS,
   FINETUNE_KINDS,
@@ -270,10 +271,10 @@ program
     console.error(`exported ${request.kind} (${request.format}): ${lines} lines, ${bytes} bytes${out ? ` to ${out}` : ''}`);
   });
 
-const flywheel = program.command('flywheel').description('learn from the annotations: expansion field and reranker');
+const flywheel = program.command('flywheel').description('learn from the annotations: expansion field and reranker, and the reply memory');
 flywheel
   .command('run')
-  .description('export the judged queries, learn, evaluate on a held-out slice, promote only if better than the promoted version')
+  .description('learn retrieval from the judged queries and the reply memory from adopted replies; each is evaluated on a held-out slice and promoted only if better than its promoted version')
   .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
   .action(async (opts: { tenant: string }) => {
     const bar = new FlywheelBar();
@@ -287,11 +288,16 @@ flywheel
   });
 
 const model = program.command('model').description('versions the flywheel learned');
+/** Which kind of model a command acts on. */
+function kindOption() {
+  return new Option('--kind <kind>', 'model kind').choices([...MODEL_KINDS]).default(RETRIEVAL_KIND);
+}
 model
   .command('list')
-  .description('list a tenant\'s model versions, newest first')
+  .description('list a tenant\'s model versions of one kind, newest first')
   .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
-  .action(async (opts: { tenant: string }) => printModels(await withBackend(configFromEnv(), (backend) => backend.listModels(opts.tenant))));
+  .addOption(kindOption())
+  .action(async (opts: { tenant: string; kind: string }) => printModels(await withBackend(configFromEnv(), (backend) => backend.listModels(opts.tenant, opts.kind))));
 model
   .command('promote')
   .description('promote a version (the promoted one is retired), whatever its gate said')
@@ -300,12 +306,13 @@ model
   .action(async (id: string, opts: { tenant: string }) => printModels([await withBackend(configFromEnv(), (backend) => backend.promoteModel(opts.tenant, id))]));
 model
   .command('rollback')
-  .description('retire the promoted version and promote the one promoted before it (none: no learned model)')
+  .description('retire the promoted version of a kind and promote the one promoted before it (none: no learned model)')
   .requiredOption('--tenant <tenant>', 'tenant name', slug('tenant'))
-  .action(async (opts: { tenant: string }) => {
-    const back = await withBackend(configFromEnv(), (backend) => backend.rollbackModel(opts.tenant));
+  .addOption(kindOption())
+  .action(async (opts: { tenant: string; kind: string }) => {
+    const back = await withBackend(configFromEnv(), (backend) => backend.rollbackModel(opts.tenant, opts.kind));
     if (back) printModels([back]);
-    else console.log('rolled back: no model is promoted; retrieval uses no learned model');
+    else console.log(`rolled back: no ${opts.kind} model is promoted; ${opts.kind === 'retrieval' ? 'retrieval uses no learned model' : 'replies are composed without a memory'}`);
   });
 
 const extension = program.command('extension').description('package the browser extension for self-hosted distribution');

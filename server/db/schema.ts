@@ -300,7 +300,10 @@ export const models = pgTable(
   {
     id: uuid('id').primaryKey(),
     tenantId: tenantRef(),
-    /** `retrieval`: feedback document expansion plus the learned reranker over it. */
+    /**
+     * `retrieval`: feedback document expansion plus the learned reranker over it. `reply-memory`:
+     * adopted replies indexed by their tickets' words, which generation starts from (server/generation/reply-memory.ts).
+     */
     kind: text('kind').notNull(),
     version: integer('version').notNull(),
     params: jsonb('params').notNull(),

@@ -84,12 +84,16 @@ export function promptVersionOf(suggestion: StoredSuggestion, candidateId: strin
 
 /**
  * The system and user messages the generator would send for this suggestion (server/generation/
- * prompt.ts): the prompt version's rules, the numbered articles the agent was shown and the ticket.
+ * prompt.ts): the prompt version's rules, the numbered articles the agent was shown, the past replies
+ * the reply memory offered (examples-v1) and the ticket.
  * An article's text is its chunk's current text, or the snippet shown when the chunk is gone.
  */
 export function promptMessages(suggestion: StoredSuggestion, version: PromptVersion, chunks: Map<string, ChunkText>): ChatMessage[] {
   const articles: ArticleText[] = (suggestion.articles ?? []).map((a) => ({ ...a, content: chunks.get(a.chunkId)?.content ?? a.snippet }));
-  return buildMessages(version, suggestion.context, articles).map((m) => ({
+  // The past replies the reply memory offered (the same for every candidate of a suggestion); only
+  // prompt versions that show examples use them.
+  const examples = (suggestion.generation?.find((r) => r.replyMemory)?.replyMemory?.replies ?? []).map((reply) => ({ reply }));
+  return buildMessages(version, suggestion.context, articles, examples).map((m) => ({
     role: m.role as ChatMessage['role'],
     content: typeof m.content === 'string' ? m.content : '',
   }));

@@ -34,6 +34,20 @@ export class FlywheelBar {
 const fmt = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(3));
 
 export function printFlywheelResult(result: FlywheelResult): void {
+  printRetrieval(result);
+  const g = result.generation;
+  console.log(`reply memory: adopted replies ${g.trainedOn.adoptedReplies} (${g.trainedOn.heldOutReplies} held out)`);
+  if (g.status === 'skipped') {
+    console.log(`  nothing learned: ${g.reason}`);
+    return;
+  }
+  const h = g.heldOut!;
+  const current = h.current.version === null ? 'no memory' : `v${h.current.version}`;
+  console.log(`  token F1     ${current}: ${fmt(h.current.tokenF1)}  candidate: ${fmt(h.candidate.tokenF1)} (memory used for ${(100 * h.candidate.usedMemory).toFixed(0)}%)`);
+  console.log(`reply memory v${g.version} (${g.modelId}) ${g.status === 'promoted' ? 'promoted' : 'kept as a candidate: it does not beat ' + current}`);
+}
+
+function printRetrieval(result: FlywheelResult): void {
   const t = result.trainedOn;
   console.log(`judged queries ${t.queries} (${t.heldOutQueries} held out), labels ${t.labels}, positives ${t.positives}, articles ${t.articles}`);
   if (result.status === 'skipped') {
@@ -53,8 +67,7 @@ export function printModels(models: ModelSummary[]): void {
   }
   for (const m of models) {
     const held = (m.metrics as { heldOut?: { candidate?: Record<string, number> } }).heldOut?.candidate ?? {};
-    console.log(
-      `v${m.version}  ${m.status.padEnd(9)}  ${m.id}  ${m.createdAt}  held-out MRR@8 ${fmt(held['MRR@8'])} recall@75 ${fmt(held['recall@75'])}`,
-    );
+    const metrics = m.kind === 'retrieval' ? `held-out MRR@8 ${fmt(held['MRR@8'])} recall@75 ${fmt(held['recall@75'])}` : `held-out token F1 ${fmt(held.tokenF1)}`;
+    console.log(`v${m.version}  ${m.status.padEnd(9)}  ${m.id}  ${m.createdAt}  ${metrics}`);
   }
 }

@@ -1,9 +1,15 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { models } from '../db/schema';
-import type { ModelCache } from '../retrieval/learned';
 
 export const RETRIEVAL_KIND = 'retrieval';
+export { REPLY_MEMORY_KIND } from '../generation/reply-memory';
+export const MODEL_KINDS = ['retrieval', 'reply-memory'] as const;
+
+/** A cache of promoted models (retrieval's ModelCache, the ReplyMemoryCache) to drop after a change. */
+export interface ModelInvalidator {
+  invalidate(tenantId?: string): void;
+}
 export type ModelStatus = 'candidate' | 'promoted' | 'retired';
 
 export interface ModelSummary {
@@ -18,7 +24,7 @@ export interface ModelSummary {
 }
 
 /** A tenant's model versions, newest first (without their parameters). */
-export async function listModels(database: Database, tenantId: string, kind = RETRIEVAL_KIND): Promise<ModelSummary[]> {
+export async function listModels(database: Database, tenantId: string, kind: string = RETRIEVAL_KIND): Promise<ModelSummary[]> {
   const rows = await database.db
     .select({
       id: models.id,
@@ -41,7 +47,7 @@ export async function listModels(database: Database, tenantId: string, kind = RE
   }));
 }
 
-export async function nextVersion(database: Database, tenantId: string, kind = RETRIEVAL_KIND): Promise<number> {
+export async function nextVersion(database: Database, tenantId: string, kind: string = RETRIEVAL_KIND): Promise<number> {
   const [row] = await database.db
     .select({ v: sql<number>`coalesce(max(${models.version}), 0)::int` })
     .from(models)
@@ -53,10 +59,12 @@ export async function nextVersion(database: Database, tenantId: string, kind = R
  * Makes `id` the tenant's promoted version of its kind; the one promoted before is retired. In one
  * transaction, so retrieval never sees two promoted versions or none in between.
  */
-export async function promoteModel(database: Database, tenantId: string, id: string, cache?: ModelCache): Promise<ModelSummary> {
+export async function promoteModel(database: Database, tenantId: string, id: string, cache?: ModelInvalidator): Promise<ModelSummary> {
+  let kind = RETRIEVAL_KIND;
   await database.db.transaction(async (tx) => {
     const [target] = await tx.select({ kind: models.kind }).from(models).where(and(eq(models.tenantId, tenantId), eq(models.id, id)));
     if (!target) throw new ModelInputError(`model: no model ${id} in this tenant`);
+    kind = target.kind;
     await tx
       .update(models)
       .set({ status: 'retired' })
@@ -64,14 +72,14 @@ export async function promoteModel(database: Database, tenantId: string, id: str
     await tx.update(models).set({ status: 'promoted', promotedAt: new Date() }).where(eq(models.id, id));
   });
   cache?.invalidate(tenantId);
-  return (await listModels(database, tenantId)).find((m) => m.id === id)!;
+  return (await listModels(database, tenantId, kind)).find((m) => m.id === id)!;
 }
 
 /**
  * Retires the promoted version and promotes the one promoted before it (the latest retired version
  * that had been promoted); with none, retrieval goes back to no learned model.
  */
-export async function rollbackModel(database: Database, tenantId: string, cache?: ModelCache, kind = RETRIEVAL_KIND): Promise<ModelSummary | null> {
+export async function rollbackModel(database: Database, tenantId: string, cache?: ModelInvalidator, kind: string = RETRIEVAL_KIND): Promise<ModelSummary | null> {
   const all = await listModels(database, tenantId, kind);
   const current = all.find((m) => m.status === 'promoted');
   if (!current) throw new ModelInputError('model: nothing is promoted, so there is nothing to roll back');

@@ -7,11 +7,12 @@ import { CANDIDATES } from '../retrieval';
 import { LearnedRetrieval, stemmedLexemes, type Candidate, type ModelCache, type RetrievalModelParams } from '../retrieval/learned';
 import { retrieveLexical } from '../retrieval/lexical';
 import { beats, heldOutMetrics, rankArticles, splitHeldOut, trainModel, type HeldOutMetrics, type JudgedQuery, type QueryContext } from './learn';
-import { nextVersion, promoteModel, RETRIEVAL_KIND } from './models';
+import { nextVersion, promoteModel, RETRIEVAL_KIND, type ModelInvalidator } from './models';
+import { runReplyMemory, type ReplyMemoryRunResult } from './reply-memory';
 
 /** Called as each stage advances: `done` of `total` steps of that stage. */
 export type FlywheelProgress = (stage: FlywheelStage, done: number, total: number) => void;
-export type FlywheelStage = 'export' | 'retrieve' | 'learn' | 'evaluate' | 'gate';
+export type FlywheelStage = 'export' | 'retrieve' | 'learn' | 'evaluate' | 'gate' | 'generation';
 
 export interface FlywheelResult {
   modelId: string | null;
@@ -26,24 +27,48 @@ export interface FlywheelResult {
   } | null;
   trainedOn: { queries: number; labels: number; positives: number; articles: number; heldOutQueries: number };
   seconds: number;
+  /** The generation turn: the reply memory learned from adopted replies (server/flywheel/reply-memory.ts). */
+  generation: ReplyMemoryRunResult;
+}
+
+export interface FlywheelOptions {
+  onProgress?: FlywheelProgress;
+  /** Retrieval's model cache, dropped for the tenant when a retrieval version is promoted. */
+  cache?: ModelCache;
+  /** The reply memories' cache, dropped for the tenant when a memory is promoted. */
+  replyMemories?: ModelInvalidator;
+}
+
+/**
+ * One turn of the flywheel for a tenant: retrieval (below), then generation's reply memory. Each
+ * kind is learned, evaluated on its own held-out slice and gated on its own; the fields at the top
+ * level are retrieval's, as they were before generation learned too.
+ */
+export async function runFlywheel(database: Database, tenantId: string, options: FlywheelOptions = {}): Promise<FlywheelResult> {
+  const started = performance.now();
+  const retrieval = await runRetrievalFlywheel(database, tenantId, options);
+  options.onProgress?.('generation', 0, 1);
+  const generation = await runReplyMemory(database, tenantId, { cache: options.replyMemories });
+  options.onProgress?.('generation', 1, 1);
+  return { ...retrieval, generation, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Fewest judged queries worth learning from. */
 export const MIN_QUERIES = 20;
 
 /**
- * One turn of the flywheel for a tenant: export the judged queries (the `retrieval` dataset: each
+ * Retrieval's turn of the flywheel for a tenant: export the judged queries (the `retrieval` dataset: each
  * suggestion's query with the agents' labels and adopted citations), learn an expansion field and a
  * reranker, evaluate it on a held-out slice of the queries (split by ticket text; never trained on)
  * against the version promoted now, and promote it only if it beats that version (`beats`). A version
  * that passes is then refit on all judged queries before it is stored; its metrics are the held-out
  * ones of the fit without the slice.
  */
-export async function runFlywheel(
+async function runRetrievalFlywheel(
   database: Database,
   tenantId: string,
   options: { onProgress?: FlywheelProgress; cache?: ModelCache } = {},
-): Promise<FlywheelResult> {
+): Promise<Omit<FlywheelResult, 'generation'>> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
 
@@ -78,7 +103,7 @@ export async function runFlywheel(
   const articles = new Set(queries.flatMap((q) => [...q.grades.keys()])).size;
   const { train, heldOut } = splitHeldOut(queries);
   const trainedOn = { queries: queries.length, labels, positives, articles, heldOutQueries: heldOut.length };
-  const skipped = (reason: string): FlywheelResult => ({
+  const skipped = (reason: string): Omit<FlywheelResult, 'generation'> => ({
     modelId: null,
     version: null,
     status: 'skipped',

@@ -95,3 +95,43 @@ export function composeExtractive(
     citations,
   };
 }
+
+/** The sentences of a sent reply (agents write prose, not Markdown lists). */
+function replySentences(text: string): string[] {
+  return text
+    .replace(/\s+/g, ' ')
+    .split(/(?<=[.!?])\s+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The extractive reply when the tenant's reply memory (server/generation/reply-memory.ts) holds an
+ * adopted reply to a similar ticket: that reply's sentences, minus any naming something (a product,
+ * a place, a business) the past ticket mentioned and this one does not, since those are about the
+ * other customer's case; then the best sentence of the top article, cited. The past reply brings how
+ * the tenant's agents answer such a question (measured on DSTC11: bench/results/generation.md); the
+ * article sentence keeps the reply grounded. Null when nothing of the past reply is left, so that the
+ * caller composes as without a memory.
+ */
+export function composeFromMemory(
+  query: string,
+  ticketText: string,
+  articles: ArticleText[],
+  example: { reply: string; names: string[] },
+  arm: string,
+  candidateId: string,
+): Candidate | null {
+  const foreign = example.names.filter((name) => name.length > 2 && !ticketText.includes(name));
+  const kept = replySentences(example.reply).filter((s) => !foreign.some((name) => s.includes(name)));
+  if (!kept.length) return null;
+  const top = articles[0];
+  const lead = top ? rankSentences(top.content, contentTerms(query))[0] : undefined;
+  const parts = [kept.join(' ')];
+  const citations: number[] = [];
+  if (top && lead) {
+    parts.push(`${ensurePeriod(lead)} [${top.n}]`);
+    citations.push(top.n);
+  }
+  return { id: candidateId, arm, model: EXTRACTIVE_MODEL, text: parts.join('\n\n'), citations };
+}

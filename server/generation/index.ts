@@ -1,11 +1,12 @@
 import type OpenAI from 'openai';
 import type { Candidate, TicketContext } from '../../lib/contract';
 import type { ArticleText } from '../retrieval';
-import { composeExtractive, EXTRACTIVE_MODEL, EXTRACTIVE_PROFILES } from './extractive';
+import { composeExtractive, composeFromMemory, EXTRACTIVE_MODEL, EXTRACTIVE_PROFILES } from './extractive';
 import { createLlmClient, streamCompletion, type TokenUsage } from './llm';
 import type { GenerationConfig, GenerationProfile } from './profiles';
 import { unbackedUrls } from './links';
 import { buildMessages } from './prompt';
+import type { ReplyExample } from './reply-memory';
 
 /** Stored per candidate in `suggestions.generation`: what produced it and what it cost. */
 export interface GenerationRecord {
@@ -21,6 +22,11 @@ export interface GenerationRecord {
   ttftMs: number | null;
   invalidCitations: number;
   fallback?: string;
+  /**
+   * The tenant's promoted reply memory, when it offered past replies to this suggestion, with those
+   * replies, so that an export can rebuild an `examples-v1` prompt as the model saw it.
+   */
+  replyMemory?: { modelId: string; version: number; examples: number; replies: string[] };
 }
 
 /** A candidate announced before its text exists, so the overlay can lay out both cards at once. */
@@ -45,6 +51,13 @@ export interface GenerateInput {
    * arms: one in single mode, two in pairwise). Absent: the configured default pair.
    */
   profiles?: readonly GenerationProfile[];
+  /**
+   * Adopted replies to similar tickets from the tenant's promoted reply memory, most similar first;
+   * absent or empty without one (generation is then exactly as without a memory).
+   */
+  replyExamples?: readonly ReplyExample[];
+  /** The memory they came from, recorded with the candidates. */
+  replyMemory?: { id: string; version: number };
 }
 
 export interface Generator {
@@ -60,8 +73,17 @@ function candidateId(suggestionId: string, profile: GenerationProfile): string {
 
 /** The extractive reply that stands in for arm `index`, carrying that arm's name. */
 function extractiveFor(input: GenerateInput, profile: GenerationProfile, index: number): Candidate {
+  const id = candidateId(input.suggestionId, profile);
+  // With a reply memory each arm starts from its own past reply (the second arm from the second most
+  // similar, when there is one), so that a pairwise preference still compares two different replies.
+  const example = input.replyExamples?.[index] ?? input.replyExamples?.[0];
+  if (example) {
+    const ticketText = [input.ticket.subject ?? '', ...input.ticket.messages.map((m) => m.text)].join('\n');
+    const fromMemory = composeFromMemory(input.query, ticketText, input.articles, example, profile.arm, id);
+    if (fromMemory) return fromMemory;
+  }
   const recipe = { ...EXTRACTIVE_PROFILES[index === 0 ? 0 : 1], arm: profile.arm };
-  return composeExtractive(input.query, input.articles, recipe, candidateId(input.suggestionId, profile));
+  return composeExtractive(input.query, input.articles, recipe, id);
 }
 
 /**
@@ -97,7 +119,7 @@ export function createGenerator(config: GenerationConfig): Generator {
     }
     const outcome = await streamCompletion(client, llm.timeoutMs, {
       profile,
-      messages: buildMessages(profile.promptVersion, input.ticket, input.articles),
+      messages: buildMessages(profile.promptVersion, input.ticket, input.articles, input.replyExamples),
       articleNumbers: new Set(input.articles.map((a) => a.n)),
       onDelta: input.onDelta && ((text) => input.onDelta!(id, text)),
       signal: input.signal,
@@ -126,6 +148,14 @@ export function createGenerator(config: GenerationConfig): Generator {
       const results = await Promise.all(
         (input.profiles ?? config.profiles).map(async (profile, index) => {
           const [generated, record] = await one(input, profile, index);
+          if (input.replyMemory && input.replyExamples?.length) {
+            record.replyMemory = {
+              modelId: input.replyMemory.id,
+              version: input.replyMemory.version,
+              examples: input.replyExamples.length,
+              replies: input.replyExamples.map((e) => e.reply),
+            };
+          }
           const unbacked = unbackedUrls(generated, input.articles);
           const candidate: Candidate = unbacked.length ? { ...generated, unbackedUrls: unbacked } : generated;
           input.onCandidate?.(candidate);

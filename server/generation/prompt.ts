@@ -7,7 +7,7 @@ import { cleanMessage } from '../retrieval/query';
  * Prompt versions are named and frozen: a generation record names the version it used, so changing
  * the wording of one means adding a new version, never editing an old one.
  */
-export const PROMPT_VERSIONS = ['concise-v1', 'warm-v1'] as const;
+export const PROMPT_VERSIONS = ['concise-v1', 'warm-v1', 'examples-v1'] as const;
 export type PromptVersion = (typeof PROMPT_VERSIONS)[number];
 
 /** Bounds that keep a prompt within small context windows whatever the ticket or KB holds. */
@@ -29,7 +29,18 @@ const STYLE: Record<PromptVersion, string> = {
     'Be brief and direct: a one-line greeting, the answer in at most 120 words, and a one-line closing.',
   'warm-v1':
     'Be warm and reassuring: acknowledge the problem first, then explain. When the fix takes several steps, number them. At most 180 words.',
+  'examples-v1': [
+    'Be brief and direct: a one-line greeting, the answer in at most 120 words, and a one-line closing.',
+    "Replies this team's agents sent to similar tickets may follow the articles. Match their tone, length and phrasing,",
+    'but take every fact from the articles: the past replies answered other customers and may not apply here.',
+  ].join(' '),
 };
+
+/** Past replies shown per prompt, and the characters kept of each. */
+const EXAMPLE_CHARS = 1_000;
+
+/** Versions whose prompt shows past adopted replies (the tenant's reply memory) when there are any. */
+const WITH_EXAMPLES: ReadonlySet<PromptVersion> = new Set(['examples-v1']);
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max).replace(/\s+\S*$/, '')} …`;
@@ -48,13 +59,21 @@ function conversation(ticket: TicketContext): string {
 }
 
 /** The chat messages for one candidate: the version's system prompt, then articles and ticket. */
-export function buildMessages(version: PromptVersion, ticket: TicketContext, articles: ArticleText[]): ChatCompletionMessageParam[] {
+export function buildMessages(
+  version: PromptVersion,
+  ticket: TicketContext,
+  articles: ArticleText[],
+  examples: readonly { reply: string }[] = [],
+): ChatCompletionMessageParam[] {
   const system = [...SHARED_RULES, STYLE[version]].join('\n');
   const sources = articles.length
     ? articles.map((a) => `[${a.n}] ${a.title}\n${clip(a.content.trim(), ARTICLE_CHARS)}`).join('\n\n')
     : '(no articles matched this ticket)';
+  // Older versions are frozen: they never show examples, whatever the memory holds.
+  const shown = WITH_EXAMPLES.has(version) ? examples : [];
   const user = [
     `Knowledge-base articles:\n\n${sources}`,
+    shown.length ? `Replies agents sent to similar tickets:\n\n${shown.map((e, i) => `Example ${i + 1}:\n${clip(e.reply.trim(), EXAMPLE_CHARS)}`).join('\n\n')}` : '',
     `Ticket subject: ${ticket.subject || '(none)'}`,
     ticket.locale ? `Customer locale: ${ticket.locale}` : '',
     `Conversation, oldest first:\n\n${conversation(ticket) || '(no messages)'}`,

@@ -67,22 +67,21 @@ export function queryWords(text: string): Set<string> {
   return new Set((text.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []));
 }
 
-export class LearnedRetrieval {
+/**
+ * Okapi BM25 in memory over documents given as term counts (stemmed lexemes → count), with the
+ * server's k1 and b. The flywheel's learned fields (the expansion field, the reply memory's past
+ * tickets) are small enough to score in process.
+ */
+export class TermBm25 {
   private readonly postings = new Map<string, { doc: number; tf: number }[]>();
   private readonly lengths: number[];
   private readonly avglen: number;
-  private readonly ids: string[];
 
-  constructor(
-    readonly id: string,
-    readonly version: number,
-    readonly params: RetrievalModelParams,
-  ) {
-    this.ids = params.expansion.map((d) => d.articleId);
-    this.lengths = params.expansion.map((d) => Object.values(d.terms).reduce((a, b) => a + b, 0));
+  constructor(docs: Record<string, number>[]) {
+    this.lengths = docs.map((terms) => Object.values(terms).reduce((a, b) => a + b, 0));
     this.avglen = this.lengths.reduce((a, b) => a + b, 0) / Math.max(1, this.lengths.length) || 1;
-    params.expansion.forEach((d, doc) => {
-      for (const [term, tf] of Object.entries(d.terms)) {
+    docs.forEach((terms, doc) => {
+      for (const [term, tf] of Object.entries(terms)) {
         const list = this.postings.get(term) ?? [];
         list.push({ doc, tf });
         this.postings.set(term, list);
@@ -90,9 +89,9 @@ export class LearnedRetrieval {
     });
   }
 
-  /** BM25 over the expansion field; the query as its stemmed lexemes. Best first. */
-  searchExpansion(lexemes: string[], depth = EXPANSION_DEPTH): { articleId: string; score: number }[] {
-    const n = this.ids.length;
+  /** Documents (by index) matching any of the query's lexemes, best first. */
+  search(lexemes: string[], depth: number): { doc: number; score: number }[] {
+    const n = this.lengths.length;
     const scores = new Map<number, number>();
     for (const term of new Set(lexemes)) {
       const list = this.postings.get(term);
@@ -106,7 +105,26 @@ export class LearnedRetrieval {
     return [...scores.entries()]
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, depth)
-      .map(([doc, score]) => ({ articleId: this.ids[doc]!, score }));
+      .map(([doc, score]) => ({ doc, score }));
+  }
+}
+
+export class LearnedRetrieval {
+  private readonly index: TermBm25;
+  private readonly ids: string[];
+
+  constructor(
+    readonly id: string,
+    readonly version: number,
+    readonly params: RetrievalModelParams,
+  ) {
+    this.ids = params.expansion.map((d) => d.articleId);
+    this.index = new TermBm25(params.expansion.map((d) => d.terms));
+  }
+
+  /** BM25 over the expansion field; the query as its stemmed lexemes. Best first. */
+  searchExpansion(lexemes: string[], depth = EXPANSION_DEPTH): { articleId: string; score: number }[] {
+    return this.index.search(lexemes, depth).map(({ doc, score }) => ({ articleId: this.ids[doc]!, score }));
   }
 
   /** The feature vector of each candidate (see FEATURES). */
