@@ -91,8 +91,17 @@ async function storedEvents(server: BenchServer, tenantId: string): Promise<numb
 }
 
 async function load(server: BenchServer, tenantId: string, events: number, schema: string | null): Promise<{ seconds: number; reused: boolean }> {
-  if ((await storedEvents(server, tenantId)) === events) return { seconds: 0, reused: true };
+  if ((await storedEvents(server, tenantId)) === events) {
+    // A kept schema migrated since its load has counts backfilled but never vacuumed; autovacuum
+    // would get there, the bench does not wait for it.
+    await server.database.query('vacuum analyze experiment_suggestions, experiment_metric_hours, experiment_adoption_times');
+    return { seconds: 0, reused: true };
+  }
   await server.database.query('delete from events where tenant_id = $1::uuid', [tenantId]);
+  // The counts kept at ingest (migration 0009) follow inserts only; events are never deleted but here.
+  for (const table of ['experiment_suggestions', 'experiment_metric_hours', 'experiment_adoption_times']) {
+    await server.database.query(`delete from ${table} where tenant_id = $1::uuid`, [tenantId]);
+  }
   const started = performance.now();
   if (server.kind === 'postgres') {
     const client = new pg.Client({
@@ -112,17 +121,11 @@ async function load(server: BenchServer, tenantId: string, events: number, schem
   } else {
     // PGlite has no COPY from a client stream; the demo seed's multi-row insert is what it would use.
     const options = generatorOptions(events);
-    const stored = await seedDemoExperimentEvents(server.database, tenantId, { ...options, teamId: TEAM_ID });
-    if (stored > events) {
-      // The generator overshoots a little; trim to the same count as PostgreSQL, newest first.
-      await server.database.query(
-        `delete from events where id in (select id from events where tenant_id = $1::uuid order by client_created_at desc limit $2)`,
-        [tenantId, stored - events],
-      );
-    }
+    // The first `events` of the stream, the same events COPY loads into PostgreSQL.
+    await seedDemoExperimentEvents(server.database, tenantId, { ...options, teamId: TEAM_ID, limit: events });
   }
   const seconds = (performance.now() - started) / 1000;
-  await server.database.query('vacuum analyze events');
+  await server.database.query('vacuum analyze events, experiment_suggestions, experiment_metric_hours, experiment_adoption_times');
   return { seconds, reused: false };
 }
 
