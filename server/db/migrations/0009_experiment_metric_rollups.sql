@@ -50,8 +50,16 @@ CREATE INDEX IF NOT EXISTS "experiment_adoption_times_rank" ON "experiment_adopt
 -- the adoption before the shown event) are found through events_suggestion and counted now.
 -- Rows of one suggestion stored by two concurrent transactions would not see each other; one
 -- agent's outbox sends its batches one after another, and a suggestion's events are one agent's.
-CREATE OR REPLACE FUNCTION "experiment_metrics_after_insert"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+CREATE OR REPLACE FUNCTION "experiment_metrics_after_insert"() RETURNS trigger LANGUAGE plpgsql
+-- Room to hash this statement's event ids (NOT IN below) even for a COPY of a million rows;
+-- without it the planner falls back to scanning them once per row looked at.
+SET work_mem = '64MB' AS $fn$
+DECLARE
+  new_tenants uuid[];
+  new_keys text[];
+  new_suggestions uuid[];
 BEGIN
+  -- First, the suggestions first shown by this statement, so that the lookups below find them.
   WITH new_shown AS (
     INSERT INTO experiment_suggestions (tenant_id, experiment_key, suggestion_id, arms, shown_at)
     SELECT DISTINCT ON (tenant_id, experiment_key, suggestion_id) tenant_id, experiment_key, suggestion_id, metric_arms, client_created_at
@@ -59,30 +67,51 @@ BEGIN
      WHERE type = 'suggestion.shown' AND experiment_key IS NOT NULL
      ORDER BY tenant_id, experiment_key, suggestion_id, client_created_at, id
     ON CONFLICT DO NOTHING
-    RETURNING *
-  ),
-  followups AS (
-    SELECT i.id, i.tenant_id, i.experiment_key, i.suggestion_id, i.type, i.client_created_at, i.metric_value, i.metric_outcome
-      FROM inserted i
-     WHERE i.experiment_key IS NOT NULL
-       AND ((i.type = 'adoption' AND cardinality(i.metric_arms) = 0)
-         OR (i.type = 'knowledge.relevance' AND i.metric_value IS NOT NULL)
-         OR i.type = 'knowledge.missing')
-  ),
-  attributed AS (
+    RETURNING tenant_id, experiment_key, suggestion_id
+  )
+  SELECT array_agg(tenant_id), array_agg(experiment_key), array_agg(suggestion_id)
+    INTO new_tenants, new_keys, new_suggestions
+    FROM new_shown;
+
+  -- Lateral lookups, one index probe per row (`offset 0` keeps each a subquery, not flattened
+  -- into a join): a join would let the planner, blind to how many rows the statement stored,
+  -- hash or range over whole tables, which grow with every batch.
+  WITH attributed AS (
+    -- This statement's events that take their suggestion's arms.
     SELECT f.tenant_id, f.experiment_key, f.type, f.client_created_at, f.metric_value, f.metric_outcome, s.arms, s.shown_at
-      FROM followups f JOIN experiment_suggestions s USING (tenant_id, experiment_key, suggestion_id)
+      FROM inserted f
+      CROSS JOIN LATERAL (
+        SELECT s.arms, s.shown_at FROM experiment_suggestions s
+         WHERE s.tenant_id = f.tenant_id AND s.experiment_key = f.experiment_key AND s.suggestion_id = f.suggestion_id
+        OFFSET 0
+      ) s
+     WHERE f.experiment_key IS NOT NULL
+       AND ((f.type = 'adoption' AND cardinality(f.metric_arms) = 0)
+         OR (f.type = 'knowledge.relevance' AND f.metric_value IS NOT NULL)
+         OR f.type = 'knowledge.missing')
     UNION ALL
-    SELECT f.tenant_id, f.experiment_key, f.type, f.client_created_at, f.metric_value, f.metric_outcome, n.arms, n.shown_at
-      FROM followups f JOIN new_shown n USING (tenant_id, experiment_key, suggestion_id)
-    UNION ALL
-    SELECT e.tenant_id, e.experiment_key, e.type, e.client_created_at, e.metric_value, e.metric_outcome, n.arms, n.shown_at
-      FROM new_shown n JOIN events e ON e.suggestion_id = n.suggestion_id
+    -- Earlier statements' events of the suggestions first shown now.
+    SELECT e.tenant_id, e.experiment_key, e.type, e.client_created_at, e.metric_value, e.metric_outcome, s.arms, s.shown_at
+      FROM unnest(new_tenants, new_keys, new_suggestions) AS n(tenant_id, experiment_key, suggestion_id)
+      CROSS JOIN LATERAL (
+        SELECT s.arms, s.shown_at FROM experiment_suggestions s
+         WHERE s.tenant_id = n.tenant_id AND s.experiment_key = n.experiment_key AND s.suggestion_id = n.suggestion_id
+        OFFSET 0
+      ) s
+      CROSS JOIN LATERAL (
+        -- The suggestion's events through events_suggestion, a few rows: `offset 0` keeps the
+        -- other conditions out of this scan, or the planner may range over the tenant's or the
+        -- experiment's events instead.
+        SELECT e.id, e.tenant_id, e.experiment_key, e.type, e.client_created_at, e.metric_value, e.metric_outcome, e.metric_arms
+          FROM events e
+         WHERE e.suggestion_id = n.suggestion_id
+        OFFSET 0
+      ) e
      WHERE e.tenant_id = n.tenant_id AND e.experiment_key = n.experiment_key
        AND ((e.type = 'adoption' AND cardinality(e.metric_arms) = 0)
          OR (e.type = 'knowledge.relevance' AND e.metric_value IS NOT NULL)
          OR e.type = 'knowledge.missing')
-       AND NOT EXISTS (SELECT 1 FROM followups f WHERE f.id = e.id)
+       AND e.id NOT IN (SELECT id FROM inserted)
   ),
   times AS (
     INSERT INTO experiment_adoption_times (tenant_id, experiment_key, arm, time_to_send, at, shown_at)
