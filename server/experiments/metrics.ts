@@ -14,7 +14,7 @@ import { bradleyTerry, newcombeDifference, wilsonInterval, type PairRecord } fro
  *   per event: a suggestion shows an arm at most once).
  * - **adoption**: an `adoption` event counts for the arm of its `candidateId` (candidate ids are
  *   `${suggestionId}:${arm}`). One without a candidate (`not_used`) counts for every arm shown in
- *   its suggestion, found through `suggestion.shown` events of the same suggestion in the window.
+ *   its suggestion, as its first stored `suggestion.shown` showed them (experiment_suggestions).
  *   Adopted = verbatim, edited or partial, over all adoption events counted for the arm; Wilson 95%
  *   interval. `liftOverControl` is the adopted rate minus the control arm's, with Newcombe's hybrid
  *   score 95% interval; null for the control and while either arm has no adoption events.
@@ -35,13 +35,15 @@ import { bradleyTerry, newcombeDifference, wilsonInterval, type PairRecord } fro
  * - **series**: per time bucket (hour, day or week from Monday, of the client time in UTC) and
  *   arm: exposures, adopted and preference wins as above, of the events falling in the bucket.
  *
- * Attribution through the suggestion looks only at the window's `suggestion.shown` events: a
- * suggestion shown before `from` whose not-used adoption, label or report falls inside the window
- * counts for no arm; and a suggestion is expected to be shown once (the overlay records it once),
- * a second `suggestion.shown` of it would count its attributed events twice.
+ * Attribution through the suggestion takes the arms of the suggestion's first stored
+ * `suggestion.shown` (the overlay records one; a repeat counts as an exposure but attributes
+ * nothing more) and counts when that shown event is in the window too: a suggestion shown before
+ * `from` gives its not-used adoption, labels and reports inside the window to no arm.
  *
- * The fields come from generated columns (migration 0008), not from the payloads, so a dashboard
- * load at a million events reads a narrow index rather than a gigabyte of JSON.
+ * Windows of whole hours (and none, the whole experiment) are answered from counts kept as events
+ * are stored (migration 0009: per hour, arms and outcome, and adoption times ordered per arm), a
+ * few tens of thousands of rows at a million events; other windows from the events' generated
+ * columns (migration 0008). Both give the same numbers.
  */
 export interface MetricsOptions {
   /** The arm the others are compared with; the alphabetically first arm reported when absent. */
