@@ -91,8 +91,17 @@ async function storedEvents(server: BenchServer, tenantId: string): Promise<numb
 }
 
 async function load(server: BenchServer, tenantId: string, events: number, schema: string | null): Promise<{ seconds: number; reused: boolean }> {
-  if ((await storedEvents(server, tenantId)) === events) return { seconds: 0, reused: true };
+  if ((await storedEvents(server, tenantId)) === events) {
+    // A kept schema migrated since its load has counts backfilled but never vacuumed; autovacuum
+    // would get there, the bench does not wait for it.
+    await server.database.query('vacuum analyze experiment_suggestions, experiment_metric_hours, experiment_adoption_times');
+    return { seconds: 0, reused: true };
+  }
   await server.database.query('delete from events where tenant_id = $1::uuid', [tenantId]);
+  // The counts kept at ingest (migration 0009) follow inserts only; events are never deleted but here.
+  for (const table of ['experiment_suggestions', 'experiment_metric_hours', 'experiment_adoption_times']) {
+    await server.database.query(`delete from ${table} where tenant_id = $1::uuid`, [tenantId]);
+  }
   const started = performance.now();
   if (server.kind === 'postgres') {
     const client = new pg.Client({
@@ -112,17 +121,11 @@ async function load(server: BenchServer, tenantId: string, events: number, schem
   } else {
     // PGlite has no COPY from a client stream; the demo seed's multi-row insert is what it would use.
     const options = generatorOptions(events);
-    const stored = await seedDemoExperimentEvents(server.database, tenantId, { ...options, teamId: TEAM_ID });
-    if (stored > events) {
-      // The generator overshoots a little; trim to the same count as PostgreSQL, newest first.
-      await server.database.query(
-        `delete from events where id in (select id from events where tenant_id = $1::uuid order by client_created_at desc limit $2)`,
-        [tenantId, stored - events],
-      );
-    }
+    // The first `events` of the stream, the same events COPY loads into PostgreSQL.
+    await seedDemoExperimentEvents(server.database, tenantId, { ...options, teamId: TEAM_ID, limit: events });
   }
   const seconds = (performance.now() - started) / 1000;
-  await server.database.query('vacuum analyze events');
+  await server.database.query('vacuum analyze events, experiment_suggestions, experiment_metric_hours, experiment_adoption_times');
   return { seconds, reused: false };
 }
 
@@ -167,6 +170,12 @@ async function time(server: BenchServer, token: string, query: string) {
   };
 }
 
+function describeQuery(query: string): string {
+  if (query.startsWith('bucket=day')) return 'all 30 days, by day';
+  const from = decodeURIComponent(query.slice(query.indexOf('from=') + 5));
+  return from.endsWith('T00:00:00.000Z') ? 'last 7 days from midnight, by hour' : `last 7 days from ${from.slice(11, 19)}, by hour (read from the events)`;
+}
+
 async function bench(kind: 'postgres' | 'pglite', events: number) {
   const schema = kind === 'postgres' ? `bench_metrics_${events}` : null;
   const server = await startBenchServer(kind, schema ? { keepSchema: schema } : {});
@@ -175,9 +184,12 @@ async function bench(kind: 'postgres' | 'pglite', events: number) {
     const loaded = await load(server, tenantId, events, schema);
     console.log(`${kind}: ${events} events ${loaded.reused ? 'already loaded' : `loaded in ${loaded.seconds.toFixed(1)} s`}`);
     const token = await createToken(server.database.db, { tenant: TENANT, team: 'leads', name: `lead-${Date.now()}`, role: 'lead' });
+    // The dashboard asks for whole UTC days; a window that cuts through an hour is read from the events.
+    const lastWeekDays = new Date(Math.ceil(END.getTime() / 86_400_000) * 86_400_000 - 7 * 86_400_000).toISOString();
     const lastWeek = new Date(END.getTime() - 7 * 86_400_000).toISOString();
     const queries = [
       await time(server, token, 'bucket=day'),
+      await time(server, token, `bucket=hour&from=${encodeURIComponent(lastWeekDays)}`),
       await time(server, token, `bucket=hour&from=${encodeURIComponent(lastWeek)}`),
     ];
     const [{ bytes }] = (await server.database.query<{ bytes: string }>("select pg_total_relation_size('events')::text as bytes")) as [{ bytes: string }];
@@ -209,7 +221,7 @@ const md = [
   ...rows.flatMap((r) =>
     r.queries.map(
       (q) =>
-        `| ${r.database} | ${r.events.toLocaleString('en')} | ${r.tableMb} MB | ${q.query.startsWith('bucket=day') ? 'all 30 days, by day' : 'last 7 days, by hour'} | ${q.p50Ms} | ${q.p95Ms} | ${q.seriesPoints} |`,
+        `| ${r.database} | ${r.events.toLocaleString('en')} | ${r.tableMb} MB | ${describeQuery(q.query)} | ${q.p50Ms} | ${q.p95Ms} | ${q.seriesPoints} |`,
     ),
   ),
   '',

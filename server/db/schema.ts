@@ -254,7 +254,9 @@ export const events = pgTable(
     index('events_suggestion').on(t.suggestionId),
     // The experiment metrics' generated columns (metric_arms, metric_value, metric_outcome) and
     // their covering index events_experiment_metrics come from the hand-written migration 0008,
-    // outside drizzle-kit: see that file for what each column holds.
+    // outside drizzle-kit: see that file for what each column holds. Migration 0009, also
+    // hand-written, adds a statement trigger on this table that keeps the experiment metrics'
+    // counts (experiment_suggestions, experiment_metric_hours, experiment_adoption_times).
   ],
 );
 

@@ -211,7 +211,7 @@ export function* generateExperimentEvents(options: ExperimentEventOptions): Gene
 export async function seedDemoExperimentEvents(
   database: Database,
   tenantId: string,
-  options: ExperimentEventOptions & { teamId?: string },
+  options: ExperimentEventOptions & { teamId?: string; /** Stop after this many events. */ limit?: number },
 ): Promise<number> {
   const [existing] = await database.query('select 1 from events where tenant_id = $1::uuid and experiment_key = $2 limit 1', [
     tenantId,
@@ -236,7 +236,9 @@ export async function seedDemoExperimentEvents(
     stored += batch.length;
     batch = [];
   };
+  const limit = options.limit ?? Infinity;
   for (const event of generateExperimentEvents(options)) {
+    if (stored + batch.length >= limit) break;
     batch.push(event);
     if (batch.length === 1_000) await flush();
   }

@@ -14,7 +14,7 @@ import { bradleyTerry, newcombeDifference, wilsonInterval, type PairRecord } fro
  *   per event: a suggestion shows an arm at most once).
  * - **adoption**: an `adoption` event counts for the arm of its `candidateId` (candidate ids are
  *   `${suggestionId}:${arm}`). One without a candidate (`not_used`) counts for every arm shown in
- *   its suggestion, found through `suggestion.shown` events of the same suggestion in the window.
+ *   its suggestion, as its first stored `suggestion.shown` showed them (experiment_suggestions).
  *   Adopted = verbatim, edited or partial, over all adoption events counted for the arm; Wilson 95%
  *   interval. `liftOverControl` is the adopted rate minus the control arm's, with Newcombe's hybrid
  *   score 95% interval; null for the control and while either arm has no adoption events.
@@ -35,13 +35,15 @@ import { bradleyTerry, newcombeDifference, wilsonInterval, type PairRecord } fro
  * - **series**: per time bucket (hour, day or week from Monday, of the client time in UTC) and
  *   arm: exposures, adopted and preference wins as above, of the events falling in the bucket.
  *
- * Attribution through the suggestion looks only at the window's `suggestion.shown` events: a
- * suggestion shown before `from` whose not-used adoption, label or report falls inside the window
- * counts for no arm; and a suggestion is expected to be shown once (the overlay records it once),
- * a second `suggestion.shown` of it would count its attributed events twice.
+ * Attribution through the suggestion takes the arms of the suggestion's first stored
+ * `suggestion.shown` (the overlay records one; a repeat counts as an exposure but attributes
+ * nothing more) and counts when that shown event is in the window too: a suggestion shown before
+ * `from` gives its not-used adoption, labels and reports inside the window to no arm.
  *
- * The fields come from generated columns (migration 0008), not from the payloads, so a dashboard
- * load at a million events reads a narrow index rather than a gigabyte of JSON.
+ * Windows of whole hours (and none, the whole experiment) are answered from counts kept as events
+ * are stored (migration 0009: per hour, arms and outcome, and adoption times ordered per arm), a
+ * few tens of thousands of rows at a million events; other windows from the events' generated
+ * columns (migration 0008). Both give the same numbers.
  */
 export interface MetricsOptions {
   /** The arm the others are compared with; the alphabetically first arm reported when absent. */
@@ -88,18 +90,93 @@ const EVENT_BUCKET = `date_bin($5::interval, e.client_created_at, ${BUCKET_ORIGI
 const BUCKET_MS = `(extract(epoch from bucket) * 1000)::float8`;
 
 /**
- * Reads only the generated metric columns (migration 0008), never the payloads, as index-only
- * ranges, and aggregates the events down to a few hundred rows: counts per combination of arms
- * shown and time bucket, rather than per arm, so that no step multiplies the events by the arms;
- * the few groups are split into arms afterwards. The answer is one row of JSON columns: the whole
- * dashboard is a single round trip on PGlite and PostgreSQL alike.
+ * The window in SQL: `$3` and `$4` are from and to (null for unbounded). `column` is a time or an
+ * hour start; for whole-hour bounds, an event is in the window exactly when its hour is.
  */
-export const METRICS_SQL = `
-with shown as (
-  select e.suggestion_id, e.metric_arms as arms
-    from events e
-   where ${scope('e', ['suggestion.shown'])}
+function inWindow(column: string): string {
+  return `${column} >= coalesce($3::timestamptz, '-infinity'::timestamptz) and ${column} < coalesce($4::timestamptz, 'infinity'::timestamptz)`;
+}
+
+/**
+ * `percentile_cont(q)` of the arm's times to send in the window, exactly as PostgreSQL computes it:
+ * the values at ranks floor and ceil of q·(n−1), interpolated, where n is `t.n`, the count kept in
+ * experiment_metric_hours. The two values are read at their rank from the index on
+ * (arm, time_to_send), walking from the nearer end: a median walks half an arm's times, a 90th
+ * percentile a tenth of them from the top, instead of sorting all of them.
+ */
+function rankedPercentile(q: number): string {
+  const position = `(${q}::float8 * (t.n - 1))`;
+  const lower = `floor(${position})`;
+  const step = `(ceil(${position}) - ${lower})::int`;
+  const fromTop = q > 0.5;
+  // From the bottom, v holds the values at ranks lower and lower + 1; from the top, at ranks
+  // ceil and ceil − 1. `step` (0 or 1) picks the other one of the pair.
+  const [low, high] = fromTop ? [`v[1 + ${step}]`, 'v[1]'] : ['v[1]', `v[1 + ${step}]`];
+  const offset = fromTop ? `(t.n - 1 - ceil(${position}))` : lower;
+  // `offset 0` keeps the planner from inlining v, which would walk the index once per mention.
+  return `(select ${low} + (${high} - ${low}) * (${position} - ${lower})
+             from (select array(select a.time_to_send from experiment_adoption_times a
+                                 where a.tenant_id = $1::uuid and a.experiment_key = $2 and a.arm = t.arm and ${inWindow('a.at')}
+                                   and (a.shown_at is null or (${inWindow('a.shown_at')}))
+                                 order by a.time_to_send ${fromTop ? 'desc' : 'asc'}
+                                offset ${offset}::bigint limit 2) as v offset 0) ranked)`;
+}
+
+/**
+ * From the counts kept at ingest (migration 0009), for windows of whole hours (or none): the
+ * experiment's rows of experiment_metric_hours, a few tens of thousands at a million events,
+ * summed per bucket and split into arms, and the exact time-to-send percentiles read at their rank
+ * from experiment_adoption_times' index instead of sorting every time. An event attributed through
+ * its suggestion counts when both its hour and its suggestion's shown hour are in the window.
+ * Answers the same JSON columns as RAW_METRICS_SQL, in one round trip.
+ */
+export const ROLLUP_METRICS_SQL = `
+with cells as materialized (
+  select ${EVENT_BUCKET.replace('e.client_created_at', 'h.hour')} as bucket, h.type, h.arms, h.outcome,
+         sum(h.events)::bigint as events, sum(h.valued)::bigint as valued, sum(h.value_sum)::float8 as value_sum
+    from experiment_metric_hours h
+   where h.tenant_id = $1::uuid and h.experiment_key = $2 and ${inWindow('h.hour')}
+     and (h.shown_hour = '-infinity'::timestamptz or (${inWindow('h.shown_hour')}))
+   group by 1, 2, 3, 4
 ),
+timed as (
+  select arm, sum(valued)::float8 as n
+    from cells cross join lateral unnest(cells.arms) as arm
+   where type = 'adoption'
+   group by arm
+  having sum(valued) > 0
+)
+select
+  (select coalesce(json_agg(x), '[]') from (
+     select arms, ${BUCKET_MS} as bucket, sum(events)::int as events
+       from cells where type = 'suggestion.shown' group by arms, bucket) x) as exposures,
+  (select coalesce(json_agg(x), '[]') from (
+     select arm, outcome, ${BUCKET_MS} as bucket, sum(events)::int as events
+       from cells cross join lateral unnest(cells.arms) as arm
+      where type = 'adoption' group by arm, outcome, bucket) x) as adoptions,
+  (select coalesce(json_agg(x), '[]') from (
+     select t.arm, array[${rankedPercentile(0.5)}, ${rankedPercentile(0.9)}] as percentiles
+       from timed t) x) as time_to_send,
+  (select coalesce(json_agg(x), '[]') from (
+     select arms, ${BUCKET_MS} as bucket, sum(value_sum)::float8 as wins, sum(events)::int as comparisons
+       from cells where type = 'preference' group by arms, bucket) x) as comparisons,
+  (select coalesce(json_agg(x), '[]') from (
+     select arms, sum(value_sum)::float8 as hits, sum(events)::int as labels
+       from cells where type = 'knowledge.relevance' group by arms) x) as relevance,
+  (select coalesce(json_agg(x), '[]') from (
+     select arms, sum(events)::int as reports from cells where type = 'knowledge.missing' group by arms) x) as missing
+`;
+
+/**
+ * From the events themselves, for windows that cut through an hour: reads only the generated
+ * metric columns (migration 0008), never the payloads, as index-only ranges, and aggregates the
+ * events down to a few hundred rows: counts per combination of arms shown and time bucket, rather
+ * than per arm, so that no step multiplies the events by the arms; the few groups are split into
+ * arms afterwards. Events attributed through their suggestion take its arms from
+ * experiment_suggestions (migration 0009), as the counts kept at ingest do, so both paths agree.
+ */
+export const RAW_METRICS_SQL = `
+with
 -- Events that take the arms of their suggestion: not-used adoptions one by one (their times are
 -- needed), labels and reports already summed per suggestion, so that fewer rows are matched.
 needs_arms as (
@@ -114,7 +191,9 @@ needs_arms as (
 ),
 attributed as materialized (
   select n.type, n.bucket, n.value, n.outcome, n.events, s.arms
-    from needs_arms n join shown s on s.suggestion_id = n.suggestion_id
+    from needs_arms n
+    join experiment_suggestions s on s.tenant_id = $1::uuid and s.experiment_key = $2 and s.suggestion_id = n.suggestion_id
+   where ${inWindow('s.shown_at')}
 ),
 adoptions as materialized (
   select ${EVENT_BUCKET} as bucket, e.metric_arms[1] as arm, e.metric_outcome as outcome,
@@ -149,6 +228,13 @@ select
   (select coalesce(json_agg(x), '[]') from (
      select arms, sum(events)::int as reports from attributed where type = 'knowledge.missing' group by arms) x) as missing
 `;
+
+const HOUR_MS = 3_600_000;
+
+/** Whether the window's bounds are whole hours (or absent), so that the hourly counts answer it exactly. */
+export function wholeHours(from: Date | null, to: Date | null): boolean {
+  return [from, to].every((t) => t === null || t.getTime() % HOUR_MS === 0);
+}
 
 /**
  * Planner settings for the metrics transaction only (`set_config(…, true)` is `set local`).
@@ -217,7 +303,8 @@ export async function experimentMetrics(
   const params = [tenantId, key, from?.toISOString() ?? null, to?.toISOString() ?? null, BUCKET_INTERVALS[options.bucket]];
   const [raw] = await database.db.transaction(async (tx) => {
     await tx.execute(sql.raw(`select ${Object.entries(PLANNER_SETTINGS).map(([name, value]) => `set_config('${name}', '${value}', true)`).join(', ')}`));
-    const result = (await tx.execute(withParameters(METRICS_SQL, params))) as unknown as { rows: Record<keyof MetricsRow, unknown>[] };
+    const statement = wholeHours(from, to) ? ROLLUP_METRICS_SQL : RAW_METRICS_SQL;
+    const result = (await tx.execute(withParameters(statement, params))) as unknown as { rows: Record<keyof MetricsRow, unknown>[] };
     return result.rows;
   });
   // JSON columns arrive as text from some drivers and parsed from others.
