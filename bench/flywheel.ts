@@ -23,7 +23,7 @@ import { Bm25Reference } from './lib/bm25';
 import { FEEDBACKQA_DOMAINS, loadFeedbackQa, type LabelledQuery } from './lib/data';
 import { loadTenant, post, startBenchServer, type BenchServer } from './lib/harness';
 import { dedupe, meanMetrics, rankingMetrics, type RankingMetrics } from './lib/metrics';
-import { seededRandom } from './lib/random';
+import { seededRandom } from '../lib/random';
 
 const RESULTS = join(PROJECT_ROOT, 'bench', 'results');
 const kind = process.env.BENCH_DB === 'postgres' ? 'postgres' : 'pglite';

@@ -22,7 +22,7 @@ import { replyTokenF1 } from '../server/generation/reply-memory';
 import { createToken } from '../server/tenancy';
 import { loadDstc11, type DstcTurn } from './lib/data';
 import { loadTenant, post, startBenchServer, type BenchServer } from './lib/harness';
-import { seededRandom } from './lib/random';
+import { seededRandom } from '../lib/random';
 
 const RESULTS = join(PROJECT_ROOT, 'bench', 'results');
 const kind = process.env.BENCH_DB === 'postgres' ? 'postgres' : 'pglite';

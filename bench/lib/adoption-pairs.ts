@@ -11,7 +11,7 @@
  * comes from one seeded generator, so a seed always gives the same pairs.
  */
 import type { AdoptionOutcome } from '../../lib/contract';
-import { seededRandom } from './random';
+import { seededRandom } from '../../lib/random';
 
 export const ADOPTION_CLASSES = ['verbatim', 'edited', 'partial', 'not_used'] as const satisfies readonly AdoptionOutcome[];
 export type AdoptionClass = (typeof ADOPTION_CLASSES)[number];

@@ -1,6 +1,7 @@
 import type { AnnotationEvent, ExperimentMode } from '../../lib/contract';
 import { ADOPTION_OUTCOMES, EVENT_SCHEMA_VERSION, RELEVANCE_LABELS } from '../../lib/contract/vocabulary';
 import type { Database } from '../db/client';
+import { seededRandom } from '../../lib/random';
 
 /**
  * Realistic annotation events for an experiment, for the demo dashboard, the metrics bench and
@@ -24,17 +25,6 @@ export interface ExperimentEventOptions {
   annotationShare?: number;
 }
 
-/** mulberry32, as in bench/lib/random.ts: the server must not import from the bench. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex(random: () => number, digits: number): string {
   let out = '';

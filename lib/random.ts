@@ -1,4 +1,4 @@
-/** mulberry32: small, fast, good enough for sampling; deterministic for a seed. */
+/** mulberry32: small, fast, good enough for sampling; deterministic for a seed (benches, demo data, tests). */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
