@@ -10,7 +10,9 @@ import { HELPDESKS, helpdeskForLocation } from '../../lib/helpdesks/registry';
 import { askBackground } from '../../lib/messaging';
 import { createOverlayController } from '../../lib/overlay/controller';
 import { handleShortcut } from '../../lib/overlay/shortcuts';
-import './overlay.css';
+// Bundled as a string and given to the shadow root directly: WXT's `ui` mode would fetch the CSS
+// file from the extension at every ticket open, before the overlay can mount.
+import overlayCss from './overlay.css?inline';
 
 /** How often DOM changes may trigger a re-read of the active ticket. */
 const REFRESH_THROTTLE_MS = 150;
@@ -19,7 +21,7 @@ export default defineContentScript({
   matches: HELPDESK_MATCHES,
   // Early, so that the capture-phase send listeners are in place before the helpdesk's own.
   runAt: 'document_start',
-  cssInjectionMode: 'ui',
+  cssInjectionMode: 'manual',
   async main(ctx) {
     // The manifest's patterns are coarse; the registry decides which helpdesk (if any) this page is.
     const helpdesk = helpdeskForLocation(location);
@@ -90,6 +92,7 @@ export default defineContentScript({
 
     const ui = await createShadowRootUi(ctx, {
       name: 'loopdesk-overlay',
+      css: overlayCss,
       position: 'inline',
       anchor: 'body',
       append: 'last',

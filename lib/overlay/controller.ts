@@ -211,6 +211,12 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
         });
         // The exposure is recorded once the final candidates are known: they are what was shown.
         recordShown(ticketId);
+        // Whether the agent already answered "why not" on this ticket, remembered across page loads.
+        // Asked once the replies are on screen: nothing before a send needs it.
+        askBackground({ type: 'ticket-memory-get', key: { helpdesk: adapter.helpdesk, ticketId } }).then(
+          ({ rationaleDone }) => updateTicket(ticketId, (t) => ({ rationaleDone: t.rationaleDone || rationaleDone })),
+          () => {},
+        );
         return;
       }
       case 'error':
@@ -250,11 +256,6 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
         [ticketId]: { ticketId, status: 'loading', order: [], pending: [], copied: [], relevance: {}, rationaleDone: false, missingReported: false },
       },
     }));
-    // Whether the agent already answered "why not" on this ticket, remembered across page loads.
-    askBackground({ type: 'ticket-memory-get', key: { helpdesk: adapter.helpdesk, ticketId } }).then(
-      ({ rationaleDone }) => updateTicket(ticketId, { rationaleDone }),
-      () => {},
-    );
     load(ticketId, context);
   }
 
