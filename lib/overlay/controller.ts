@@ -110,8 +110,15 @@ export function createOverlayController(adapter: HelpdeskAdapter, clientVersion:
     if (area === 'managed' || (area === 'local' && ('settings' in changes || TENANT_SETTINGS_KEY in changes))) void loadConfig();
     // A lead changed an experiment (say, pairwise to single): the open ticket shows the new
     // arrangement at once, unless the agent already worked with what is shown.
-    if (area === 'local' && EXPERIMENT_ASSIGNMENT_KEY in changes) reloadUntouchedTicket();
+    // The first assignment a fresh worker fetches is no change: the server already used it.
+    const assignment = area === 'local' ? changes[EXPERIMENT_ASSIGNMENT_KEY] : undefined;
+    if (assignment?.oldValue && JSON.stringify(assignmentOf(assignment.oldValue)) !== JSON.stringify(assignmentOf(assignment.newValue))) {
+      reloadUntouchedTicket();
+    }
   });
+
+  /** The assignment inside the cached `{ etag, value }` (lib/org-config.ts); its ETag is not part of it. */
+  const assignmentOf = (cached: unknown) => (cached as { value?: unknown } | null | undefined)?.value ?? null;
 
   /** Asks again for the active ticket's suggestions when nothing shown has been used or rated. */
   function reloadUntouchedTicket() {
