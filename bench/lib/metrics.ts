@@ -1,3 +1,5 @@
+import { multisetF1 } from '../../server/generation/reply-memory';
+
 /** Binary-relevance ranking metrics over a ranked list of ids. */
 export function rankingMetrics(ranked: string[], gold: string[]) {
   const relevant = new Set(gold);
@@ -33,26 +35,10 @@ export function dedupe(ids: string[]): string[] {
   return [...new Set(ids)];
 }
 
-/** Token-level F1 between a reply and a reference (lowercased words), as in SQuAD-style scoring. */
+/** Token-level F1 between a reply and a reference (lowercased words, citations dropped), as in SQuAD-style scoring. */
 export function tokenF1(candidate: string, reference: string): number {
   const tok = (s: string) => s.replace(/\[\d+\]/g, ' ').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  const c = tok(candidate);
-  const r = tok(reference);
-  if (!c.length || !r.length) return 0;
-  const counts = new Map<string, number>();
-  for (const t of r) counts.set(t, (counts.get(t) ?? 0) + 1);
-  let overlap = 0;
-  for (const t of c) {
-    const n = counts.get(t) ?? 0;
-    if (n > 0) {
-      overlap++;
-      counts.set(t, n - 1);
-    }
-  }
-  if (!overlap) return 0;
-  const p = overlap / c.length;
-  const rec = overlap / r.length;
-  return (2 * p * rec) / (p + rec);
+  return multisetF1(tok(candidate), tok(reference));
 }
 
 export function percentile(values: number[], p: number): number {

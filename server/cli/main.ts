@@ -24,6 +24,7 @@ import { withBackend } from './backend';
 import { ImportProgress } from './progress';
 import { FlywheelBar, printFlywheelResult, printModels } from '../flywheel/cli';
 import { finetuneAction, printFinetuneJobs, type FinetuneCliOptions } from '../finetune/cli';
+import type { ExportFilterOptions } from '../exports/cli-options';
 
 function slug(label: string) {
   return (value: string) => {
@@ -188,19 +189,9 @@ kb.command('import')
     }
   });
 
-interface ExportOptions {
+interface ExportOptions extends ExportFilterOptions {
   tenant: string;
   format?: string;
-  from?: string;
-  to?: string;
-  time?: string;
-  team?: string;
-  experiment?: string;
-  arm?: string;
-  minOutcome?: string;
-  minStrength?: string;
-  source?: string;
-  promptVersion?: string;
   out?: string;
 }
 

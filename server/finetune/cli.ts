@@ -4,8 +4,9 @@ import { withBackend } from '../cli/backend';
 import type { ServerConfig } from '../config';
 import { createLlmClient } from '../generation/llm';
 import { runFinetune, writeDataset, FinetuneError, type FinetuneFilters } from './run';
+import type { ExportFilterOptions } from '../exports/cli-options';
 
-export interface FinetuneCliOptions {
+export interface FinetuneCliOptions extends ExportFilterOptions {
   kind?: string;
   tenant: string;
   model?: string;
@@ -13,16 +14,6 @@ export interface FinetuneCliOptions {
   wait?: boolean;
   dryRun?: boolean;
   pollSeconds?: string;
-  from?: string;
-  to?: string;
-  time?: string;
-  team?: string;
-  experiment?: string;
-  arm?: string;
-  minOutcome?: string;
-  minStrength?: string;
-  source?: string;
-  promptVersion?: string;
 }
 
 /** The export filters `loopdesk finetune` passes on, as `loopdesk export` takes them. */

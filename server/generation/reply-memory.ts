@@ -104,10 +104,16 @@ export function replyTokenF1(candidate: string, reference: string): number {
   const c = normalizedTokens(candidate);
   const r = normalizedTokens(reference);
   if (!c.length || !r.length) return c.length === r.length ? 1 : 0;
+  return multisetF1(c, r);
+}
+
+/** F1 of two token lists as multisets (each reference token matches at most once); 0 when either is empty. */
+export function multisetF1(candidate: readonly string[], reference: readonly string[]): number {
+  if (!candidate.length || !reference.length) return 0;
   const counts = new Map<string, number>();
-  for (const t of r) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const t of reference) counts.set(t, (counts.get(t) ?? 0) + 1);
   let overlap = 0;
-  for (const t of c) {
+  for (const t of candidate) {
     const n = counts.get(t) ?? 0;
     if (n > 0) {
       overlap++;
@@ -115,8 +121,8 @@ export function replyTokenF1(candidate: string, reference: string): number {
     }
   }
   if (!overlap) return 0;
-  const p = overlap / c.length;
-  const rec = overlap / r.length;
+  const p = overlap / candidate.length;
+  const rec = overlap / reference.length;
   return (2 * p * rec) / (p + rec);
 }
 

@@ -9,41 +9,22 @@
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test, expect, type BrowserContext } from '@playwright/test';
 import { EXTENSION_DIR, launchForPolicyInstall } from '../support/browser';
 import { startTestServer, type TestServer } from '../support/server';
+import { canWritePolicies, chromiumPolicyFile, POLICY_DIR } from '../support/chromium-policy';
 
-const POLICY_DIR = '/etc/chromium/policies/managed';
-const POLICY_FILE = join(POLICY_DIR, 'loopdesk-install-test.json');
+const policyFile = chromiumPolicyFile('loopdesk-install-test.json');
+const POLICY_FILE = policyFile.file;
+const removePolicy = policyFile.remove;
 const DEV_EXTENSION_ID = 'nkijplgmibanljkegkjkejpfabaklpdd';
 const run = promisify(execFile);
 
 test.describe.configure({ mode: 'serial' });
-
-function removePolicy() {
-  rmSync(POLICY_FILE, { force: true });
-}
-process.once('exit', removePolicy);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    removePolicy();
-    process.exit(130);
-  });
-}
-
-function canWritePolicies(): boolean {
-  try {
-    mkdirSync(POLICY_DIR, { recursive: true });
-    accessSync(POLICY_DIR, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test.skip(!canWritePolicies(), `needs write access to ${POLICY_DIR} (run as root)`);
 

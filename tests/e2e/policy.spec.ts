@@ -7,16 +7,18 @@
  * running (see playwright.config.ts and scripts/run-tests.ts). The file is removed afterwards, also
  * when a test fails or the run is interrupted.
  */
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import { askBackgroundFrom, extensionIdOf, launchWithExtension } from '../support/browser';
 import { startTestServer, type TestServer } from '../support/server';
+import { canWritePolicies, chromiumPolicyFile, POLICY_DIR } from '../support/chromium-policy';
 
 const EXTENSION_ID = 'nkijplgmibanljkegkjkejpfabaklpdd';
-const POLICY_DIR = '/etc/chromium/policies/managed';
-const POLICY_FILE = join(POLICY_DIR, 'loopdesk-test.json');
+const policyFile = chromiumPolicyFile('loopdesk-test.json');
+const POLICY_FILE = policyFile.file;
+const removePolicy = policyFile.remove;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -24,30 +26,6 @@ let server: TestServer;
 let context: BrowserContext;
 let userDataDir: string;
 let token: string;
-
-function removePolicy() {
-  rmSync(POLICY_FILE, { force: true });
-}
-
-// Whatever happens to the run, the machine-wide file must not outlive it.
-process.once('exit', removePolicy);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    removePolicy();
-    process.exit(130);
-  });
-}
-
-/** Whether this process may write Chromium's machine-wide policy directory (root, as in CI). */
-function canWritePolicies(): boolean {
-  try {
-    mkdirSync(POLICY_DIR, { recursive: true });
-    accessSync(POLICY_DIR, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test.skip(!canWritePolicies(), `needs write access to ${POLICY_DIR} (run as root)`);
 
