@@ -64,16 +64,17 @@ test('Chromium hands the policy to the extension as managed storage', async () =
   await expect
     .poll(() => worker.evaluate(() => (globalThis as unknown as { chrome: { storage: { managed: { get(): Promise<Record<string, unknown>> } } } }).chrome.storage.managed.get()))
     .toEqual({ serverUrl: server.url, token, redaction: 'strict' });
+  const readLocal = () =>
+    worker.evaluate(() =>
+      (globalThis as unknown as { chrome: { storage: { local: { get(k: string[]): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get([
+        'settings',
+        'policySettledAt',
+      ]),
+    );
+  // The first run's wait for the policy ends once it is there (the worker writes when it saw it).
+  await expect.poll(async () => (await readLocal()).policySettledAt).toEqual(expect.any(String));
   // Nothing was configured by the agent: no settings of their own are stored.
-  const local = await worker.evaluate(() =>
-    (globalThis as unknown as { chrome: { storage: { local: { get(k: string[]): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get([
-      'settings',
-      'policySettledAt',
-    ]),
-  );
-  expect(local.settings).toBeUndefined();
-  // The first run's wait for the policy is over.
-  expect(local.policySettledAt).toEqual(expect.any(String));
+  expect((await readLocal()).settings).toBeUndefined();
 });
 
 test('the options page shows the policy values locked: they cannot be edited or saved over', async () => {
