@@ -195,7 +195,24 @@ interface ExportOptions extends ExportFilterOptions {
   out?: string;
 }
 
-program
+/** The dataset filters `export` and `finetune` share (ExportFilterOptions), added to `command`. */
+function withExportFilters(command: Command): Command {
+  return command
+    .option('--from <time>', 'events from this date or date-time on (ISO 8601; a bare date is midnight UTC)')
+    .option('--to <time>', 'events before this date or date-time (exclusive)')
+    .addOption(new Option('--time <field>', 'the event time --from and --to apply to (default received)').choices(ExportTimeField.options))
+    .option('--team <team>', "events of this team's agents (slug or id)")
+    .option('--experiment <key>', 'events recorded under this experiment')
+    .option('--arm <arm>', 'and this arm of it')
+    .addOption(new Option('--min-outcome <outcome>', 'sft: weakest adoption outcome kept (default partial)').choices(SFT_OUTCOMES))
+    .addOption(
+      new Option('--min-strength <n>', 'preferences: weakest choice kept, 1 slightly, 2 better, 3 much better (drops adoption pairs)').choices(['1', '2', '3']),
+    )
+    .addOption(new Option('--source <source>', 'preferences: pairs from explicit choices, verbatim adoption, or all (default)').choices(PreferenceSource.options))
+    .option('--prompt-version <version>', 'sft, preferences: render prompts with this generator prompt version');
+}
+
+const exportCommand = program
   .command('export')
   .description(
     'export a dataset or report, streamed to stdout or --out: sft (OpenAI chat fine-tuning JSONL), preferences ' +
@@ -208,23 +225,8 @@ program
     Object.entries(EXPORT_FORMATS)
       .map(([kind, formats]) => `${kind}: ${formats.join(', ')}`)
       .join('; ') + ' (the first is the default)',
-  )
-  .option('--from <time>', 'events from this date or date-time on (ISO 8601; a bare date is midnight UTC)')
-  .option('--to <time>', 'events before this date or date-time (exclusive)')
-  .addOption(new Option('--time <field>', 'the event time --from and --to apply to (default received)').choices(ExportTimeField.options))
-  .option('--team <team>', "events of this team's agents (slug or id)")
-  .option('--experiment <key>', 'events recorded under this experiment')
-  .option('--arm <arm>', 'and this arm of it')
-  .addOption(new Option('--min-outcome <outcome>', 'sft: weakest adoption outcome kept (default partial)').choices(SFT_OUTCOMES))
-  .addOption(
-    new Option('--min-strength <n>', 'preferences: weakest choice kept, 1 slightly, 2 better, 3 much better (drops adoption pairs)').choices([
-      '1',
-      '2',
-      '3',
-    ]),
-  )
-  .addOption(new Option('--source <source>', 'preferences: pairs from explicit choices, verbatim adoption, or all (default)').choices(PreferenceSource.options))
-  .option('--prompt-version <version>', 'sft, preferences: render prompts with this generator prompt version')
+  );
+withExportFilters(exportCommand)
   .option('--out <file>', 'write to this file, replaced only once the export is complete (default stdout)')
   .action(async (kind: string, opts: ExportOptions) => {
     const { out, ...fields } = opts;
@@ -333,18 +335,8 @@ const finetune = program
   .option('--suffix <suffix>', 'up to 64 characters for the fine-tuned model name')
   .option('--wait', 'poll the job until it succeeds, fails or is cancelled, printing its events')
   .option('--poll-seconds <n>', 'with --wait: seconds between polls (default 10)')
-  .option('--dry-run', 'export and count the examples only: nothing is uploaded or recorded')
-  .option('--from <time>', 'events from this date or date-time on (ISO 8601; a bare date is midnight UTC)')
-  .option('--to <time>', 'events before this date or date-time (exclusive)')
-  .addOption(new Option('--time <field>', 'the event time --from and --to apply to (default received)').choices(ExportTimeField.options))
-  .option('--team <team>', "events of this team's agents (slug or id)")
-  .option('--experiment <key>', 'events recorded under this experiment')
-  .option('--arm <arm>', 'and this arm of it')
-  .addOption(new Option('--min-outcome <outcome>', 'sft: weakest adoption outcome kept (default partial)').choices(SFT_OUTCOMES))
-  .addOption(new Option('--min-strength <n>', 'preferences: weakest choice kept, 1 slightly, 2 better, 3 much better').choices(['1', '2', '3']))
-  .addOption(new Option('--source <source>', 'preferences: pairs from explicit choices, verbatim adoption, or all (default)').choices(PreferenceSource.options))
-  .option('--prompt-version <version>', 'render prompts with this generator prompt version')
-  .action(async (opts: FinetuneCliOptions & { tenant?: string }) => {
+  .option('--dry-run', 'export and count the examples only: nothing is uploaded or recorded');
+withExportFilters(finetune).action(async (opts: FinetuneCliOptions & { tenant?: string }) => {
     if (!opts.tenant) throw new InvalidArgumentError("required option '--tenant <tenant>' not specified");
     await finetuneAction({ ...opts, tenant: opts.tenant }, configFromEnv());
   });
