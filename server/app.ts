@@ -5,6 +5,7 @@ import {
   describeIssues,
   EventBatchRequest,
   ExportRequest,
+  FlywheelRunRequest,
   Helpdesk,
   KbArticleInput,
   MAX_BODY_BYTES,
@@ -24,7 +25,7 @@ import { ingestEvents } from './events';
 import { DEFAULT_EXPERIMENT_POLL_SECONDS } from './experiments/config';
 import { experimentRoutes } from './experiments/routes';
 import { getExperiment, RunningExperiments } from './experiments/store';
-import { listModels, MODEL_KINDS, ModelInputError, promoteModel, rollbackModel, type ModelInvalidator } from './flywheel/models';
+import { latestAnnotationQuality, listModels, MODEL_KINDS, ModelInputError, promoteModel, rollbackModel, type ModelInvalidator } from './flywheel/models';
 import { runFlywheel } from './flywheel/run';
 import { ReplyMemoryCache } from './generation/reply-memory';
 import { createExport, ExportInputError, type ExportStream } from './exports';
@@ -308,9 +309,18 @@ export function createApp(options: AppOptions): Hono {
       if (!(MODEL_KINDS as readonly string[]).includes(kind)) throw new ModelInputError(`kind: one of ${MODEL_KINDS.join(', ')}`);
       return kind;
     };
-    api.post('/admin/flywheel/run', requireRole('admin'), (c) =>
-      modelAction(c, (t) => runFlywheel(database, t, { cache: retriever.models, replyMemories })),
-    );
+    api.post('/admin/flywheel/run', requireRole('admin'), async (c) => {
+      // No body at all is the usual cycle; a body must be a FlywheelRunRequest.
+      const raw = await c.req.raw.clone().text();
+      let request: FlywheelRunRequest = {};
+      if (raw.trim()) {
+        const body = await readJson(c, FlywheelRunRequest);
+        if (!body.ok) return body.response;
+        request = body.data;
+      }
+      return modelAction(c, (t) => runFlywheel(database, t, { cache: retriever.models, replyMemories, annotationWeighting: request.annotationWeighting }));
+    });
+    api.get('/admin/flywheel/annotators', requireRole('lead'), (c) => modelAction(c, (t) => latestAnnotationQuality(database, t)));
     api.get('/admin/flywheel/models', requireRole('lead'), (c) => modelAction(c, async (t) => listModels(database, t, kindOf(c))));
     api.post('/admin/flywheel/models/:id/promote', requireRole('admin'), (c) =>
       modelAction(c, (t) => (/^[0-9a-f-]{36}$/i.test(c.req.param('id')) ? promoteModel(database, t, c.req.param('id'), modelCaches) : Promise.reject(new ModelInputError('model: not a model id')))),

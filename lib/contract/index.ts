@@ -12,3 +12,4 @@ export * from './exports';
 export * from './experiments';
 export * from './identity';
 export * from './finetune';
+export * from './flywheel';

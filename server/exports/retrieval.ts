@@ -30,11 +30,15 @@ interface JudgmentEvent {
 }
 
 /** What is known about one article for one query. */
-interface Judgment {
+export interface Judgment {
   articleId: string;
   grade: number;
   /** The agents' latest labels (one per agent); empty when the grade comes from a citation. */
   labels: RelevanceLabel[];
+  /** The same labels with the agent who gave each (for annotation quality, server/flywheel/annotators.ts). */
+  byAgent: { agentId: string; label: RelevanceLabel }[];
+  /** Agents whose adopted reply cited the article. */
+  citedBy: string[];
   chunkId?: string;
   /** Rank at which the suggestion showed the article; absent when it was not shown. */
   rank?: number;
@@ -76,6 +80,26 @@ export async function* retrievalLines(database: Database, scope: ExportScope, fo
       else for (const t of triplets(suggestion, judgments, chunks)) out += jsonLine({ query, positive: t[0], negative: t[1] });
     }
     if (out) yield out;
+  }
+}
+
+/** One judged suggestion: the retrieval query it was asked with and what the agents said of its articles. */
+export interface JudgedSuggestion {
+  qid: string;
+  query: string;
+  judgments: Judgment[];
+}
+
+/**
+ * The same judged suggestions as `retrievalLines`, as objects with each agent's own label kept: what
+ * the flywheel learns from (it weighs agents by annotation quality, which the TREC formats cannot carry).
+ */
+export async function* judgedSuggestionPages(database: Database, scope: ExportScope): AsyncGenerator<JudgedSuggestion[]> {
+  for await (const page of judgedSuggestions(database, scope)) {
+    const judged = await judge(database, scope, page);
+    yield judged.flatMap(({ suggestion, judgments }) =>
+      judgments.length ? [{ qid: trecId(suggestion.suggestion_id), query: queryFromTicket(suggestion.context), judgments }] : [],
+    );
   }
 }
 
@@ -131,18 +155,18 @@ function judgmentsOf(suggestion: SuggestionRow, events: JudgmentEvent[]): Judgme
   const shown = new Map((suggestion.articles ?? []).map((a) => [a.articleId, a]));
   // judgmentConditions leaves each agent's latest label of an article; the agents may disagree.
   const labels = new Map<string, Map<string, { label: RelevanceLabel; chunkId?: string }>>();
-  const cited = new Set<string>();
+  const cited = new Map<string, Set<string>>();
   for (const event of events) {
     if (event.type === 'knowledge.relevance' && 'label' in event.payload) {
       const byAgent = labels.get(event.payload.articleId) ?? new Map();
       byAgent.set(event.agent_id, { label: event.payload.label, chunkId: event.payload.chunkId });
       labels.set(event.payload.articleId, byAgent);
     } else if (event.type === 'adoption' && 'outcome' in event.payload) {
-      for (const articleId of citedArticles(suggestion, event.payload)) cited.add(articleId);
+      for (const articleId of citedArticles(suggestion, event.payload)) cited.set(articleId, (cited.get(articleId) ?? new Set()).add(event.agent_id));
     }
   }
   const judgments: Judgment[] = [];
-  for (const articleId of new Set([...labels.keys(), ...cited])) {
+  for (const articleId of new Set([...labels.keys(), ...cited.keys()])) {
     const agentLabels = [...(labels.get(articleId)?.values() ?? [])];
     const grade = agentLabels.length ? Math.max(...agentLabels.map((l) => LABEL_GRADE[l.label])) : CITED_GRADE;
     const article = shown.get(articleId);
@@ -150,6 +174,8 @@ function judgmentsOf(suggestion: SuggestionRow, events: JudgmentEvent[]): Judgme
       articleId,
       grade,
       labels: agentLabels.map((l) => l.label),
+      byAgent: [...(labels.get(articleId) ?? [])].map(([agentId, l]) => ({ agentId, label: l.label })),
+      citedBy: [...(cited.get(articleId) ?? [])],
       chunkId: agentLabels.find((l) => l.chunkId)?.chunkId ?? article?.chunkId,
       rank: article?.rank,
     });

@@ -5,6 +5,21 @@ export interface JudgedQuery {
   qid: string;
   query: string;
   grades: Map<string, number>;
+  /**
+   * Article id → probability that it is relevant, from the annotation-quality model
+   * (server/flywheel/annotators.ts). Where absent, a grade ≥ 1 counts as certainly relevant.
+   */
+  relevance?: Map<string, number>;
+}
+
+/** How likely a judged article is relevant to the query (see JudgedQuery.relevance). */
+export function relevanceOf(q: JudgedQuery, articleId: string): number {
+  return q.relevance?.get(articleId) ?? ((q.grades.get(articleId) ?? 0) >= 1 ? 1 : 0);
+}
+
+/** The articles more likely relevant than not. */
+export function positivesOf(q: JudgedQuery): string[] {
+  return [...q.grades.keys()].filter((id) => relevanceOf(q, id) >= 0.5);
 }
 
 /** What training and evaluation know about a query besides its judgments. */
@@ -17,6 +32,10 @@ export interface QueryContext {
 
 /** Folds of the cross-fitting that keeps a query's own label out of its expansion and prior features. */
 export const CROSS_FOLDS = 3;
+/** Unjudged candidates taken as weak negatives per query that has a positive (see trainModel). */
+export const UNJUDGED_NEGATIVES = 20;
+/** Their weight against a label's 1. */
+export const UNJUDGED_WEIGHT = 0.1;
 /** Share of the queries held out for the gate. */
 export const HELD_OUT_SHARE = 0.2;
 
@@ -43,17 +62,33 @@ export function buildExpansion(queries: JudgedQuery[], lexemesOf: (q: JudgedQuer
   const priors: Record<string, [number, number]> = {};
   for (const q of queries) {
     const lexemes = [...new Set(lexemesOf(q))];
-    for (const [articleId, grade] of q.grades) {
+    for (const articleId of q.grades.keys()) {
+      // Soft counts: a label the quality model doubts adds only its probability of being right.
+      const relevance = relevanceOf(q, articleId);
       const prior = (priors[articleId] ??= [0, 0]);
       prior[1]++;
-      if (grade < 1) continue;
-      prior[0]++;
+      if (relevance <= 0) continue;
+      prior[0] += relevance;
       const terms = docs.get(articleId) ?? {};
-      for (const l of lexemes) terms[l] = (terms[l] ?? 0) + 1;
+      for (const l of lexemes) terms[l] = (terms[l] ?? 0) + relevance;
       docs.set(articleId, terms);
     }
   }
   return { expansion: [...docs.entries()].map(([articleId, terms]) => ({ articleId, terms })), priors };
+}
+
+/** The nearest-neighbour memory: each judged query's lexemes and its articles, + relevant, − not. */
+export function buildMemory(queries: JudgedQuery[], lexemesOf: (q: JudgedQuery) => string[]): NonNullable<RetrievalModelParams['memory']> {
+  return queries.map((q) => {
+    const terms: Record<string, number> = {};
+    for (const l of lexemesOf(q)) terms[l] = (terms[l] ?? 0) + 1;
+    return { terms, judged: [...q.grades.keys()].map((articleId): [string, number] => [articleId, 2 * relevanceOf(q, articleId) - 1]) };
+  });
+}
+
+/** Everything a model learns from judged queries except the reranker's weights. */
+function learnFields(queries: JudgedQuery[], lexemesOf: (q: JudgedQuery) => string[]) {
+  return { ...buildExpansion(queries, lexemesOf), memory: buildMemory(queries, lexemesOf) };
 }
 
 const ZERO_RERANKER = () => ({ weights: FEATURES.map(() => 0), bias: 0, mean: FEATURES.map(() => 0), std: FEATURES.map(() => 1) });
@@ -88,36 +123,58 @@ export function trainModel(
 ): { params: RetrievalModelParams; stats: TrainingStats } {
   const x: number[][] = [];
   const y: number[] = [];
+  const w: number[] = [];
   const foldOf = (q: JudgedQuery) => Math.floor(unitHash(`fold:${q.query.trim().toLowerCase()}`) * CROSS_FOLDS);
   for (let fold = 0; fold < CROSS_FOLDS; fold++) {
     const rest = queries.filter((q) => foldOf(q) !== fold);
-    const model = new LearnedRetrieval('cross-fit', 0, { ...buildExpansion(rest, (q) => contextOf(q).lexemes), reranker: ZERO_RERANKER() });
+    const model = new LearnedRetrieval('cross-fit', 0, { ...learnFields(rest, (q) => contextOf(q).lexemes), reranker: ZERO_RERANKER() });
     for (const q of queries) {
       if (foldOf(q) !== fold) continue;
       const ctx = contextOf(q);
       const { candidates, expansion } = candidatesFor(model, ctx, titleOf);
-      const feats = model.features(q.query, candidates, expansion);
+      const feats = model.features(q.query, candidates, expansion, model.searchMemory(ctx.lexemes));
       const seen = new Set<string>();
+      const positive = positivesOf(q).length > 0;
+      let unjudged = 0;
       candidates.forEach((c, i) => {
-        const grade = q.grades.get(c.articleId);
-        if (grade === undefined || seen.has(c.articleId)) return;
+        if (seen.has(c.articleId)) return;
         seen.add(c.articleId);
+        const grade = q.grades.get(c.articleId);
+        if (grade === undefined) {
+          // Where the agent found what answers the ticket among the shown articles, the rest of the
+          // candidates (below it, or only the expansion found) are taken as weak negatives, so that
+          // the reranker also learns how to place the candidates no agent was shown.
+          if (!positive || unjudged >= UNJUDGED_NEGATIVES) return;
+          unjudged++;
+          x.push(feats[i]!);
+          y.push(0);
+          w.push(UNJUDGED_WEIGHT);
+          return;
+        }
         x.push(feats[i]!);
-        y.push(grade >= 1 ? 1 : 0);
+        y.push(relevanceOf(q, c.articleId));
+        w.push(1);
       });
     }
   }
-  const { reranker, loss } = fitLogistic(x, y);
+  const { reranker, loss } = fitLogistic(x, y, w);
   return {
-    params: { ...buildExpansion(queries, (q) => contextOf(q).lexemes), reranker },
-    stats: { queries: queries.length, rows: x.length, positives: y.filter(Boolean).length, loss },
+    params: { ...learnFields(queries, (q) => contextOf(q).lexemes), reranker },
+    stats: { queries: queries.length, rows: x.length, positives: y.filter((v) => v >= 0.5).length, loss },
   };
 }
 
-/** L2-regularised logistic regression on standardised features, full-batch gradient descent. */
-export function fitLogistic(x: number[][], y: number[], options = { epochs: 400, rate: 0.5, l2: 1e-3 }) {
+/**
+ * L2-regularised, sample-weighted logistic regression on standardised features, fitted by Newton's
+ * method (iteratively reweighted least squares). With a dozen features the Hessian is tiny, and
+ * Newton converges to the one optimum in a few steps: gradient descent with a fixed budget stopped
+ * at different points for slightly different data, and the rankings it gave swung with it.
+ * Targets may be soft (a label's probability of being right).
+ */
+export function fitLogistic(x: number[][], y: number[], weights: number[] = x.map(() => 1), options = { iterations: 30, l2: 1e-3 }) {
   const d = FEATURES.length;
   const n = x.length;
+  const total = weights.reduce((a, b) => a + b, 0) || 1;
   const mean = Array<number>(d).fill(0);
   const std = Array<number>(d).fill(0);
   for (const row of x) for (let j = 0; j < d; j++) mean[j]! += row[j]! / Math.max(1, n);
@@ -125,27 +182,69 @@ export function fitLogistic(x: number[][], y: number[], options = { epochs: 400,
   // A feature constant in the training rows (to rounding) gets no weight, not a huge one.
   const constant = std.map((v) => v < 1e-12);
   for (let j = 0; j < d; j++) std[j] = constant[j] ? 1 : Math.sqrt(std[j]!);
-  const z = x.map((row) => row.map((v, j) => (v - mean[j]!) / std[j]!));
-  const w = Array<number>(d).fill(0);
-  let b = 0;
+  const free = FEATURES.map((_, j) => j).filter((j) => !constant[j]);
+  // Design rows: 1 for the bias, then the free standardised features.
+  const rows = x.map((row) => [1, ...free.map((j) => (row[j]! - mean[j]!) / std[j]!)]);
+  const m = free.length + 1;
+  const theta = Array<number>(m).fill(0);
   let loss = 0;
-  for (let epoch = 0; epoch < options.epochs && n; epoch++) {
-    const gw = Array<number>(d).fill(0);
-    let gb = 0;
+  for (let iteration = 0; iteration < options.iterations && n; iteration++) {
+    const gradient = Array<number>(m).fill(0);
+    const hessian = Array.from({ length: m }, () => Array<number>(m).fill(0));
     loss = 0;
     for (let i = 0; i < n; i++) {
-      let s = b;
-      for (let j = 0; j < d; j++) s += w[j]! * z[i]![j]!;
+      const r = rows[i]!;
+      let s = 0;
+      for (let k = 0; k < m; k++) s += theta[k]! * r[k]!;
       const p = 1 / (1 + Math.exp(-s));
-      loss -= y[i] ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12);
-      const g = p - y[i]!;
-      gb += g;
-      for (let j = 0; j < d; j++) gw[j]! += g * z[i]![j]!;
+      const wi = weights[i]! / total;
+      loss -= weights[i]! * (y[i]! * Math.log(p + 1e-12) + (1 - y[i]!) * Math.log(1 - p + 1e-12));
+      const g = (p - y[i]!) * wi;
+      const h = p * (1 - p) * wi;
+      for (let k = 0; k < m; k++) {
+        gradient[k]! += g * r[k]!;
+        for (let l = 0; l <= k; l++) hessian[k]![l]! += h * r[k]! * r[l]!;
+      }
     }
-    b -= (options.rate * gb) / n;
-    for (let j = 0; j < d; j++) if (!constant[j]) w[j]! -= options.rate * (gw[j]! / n + options.l2 * w[j]!);
+    for (let k = 1; k < m; k++) {
+      gradient[k]! += options.l2 * theta[k]!;
+      hessian[k]![k]! += options.l2;
+    }
+    for (let k = 0; k < m; k++) for (let l = k + 1; l < m; l++) hessian[k]![l] = hessian[l]![k]!;
+    const step = solve(hessian, gradient);
+    let largest = 0;
+    for (let k = 0; k < m; k++) {
+      theta[k]! -= step[k]!;
+      largest = Math.max(largest, Math.abs(step[k]!));
+    }
+    if (largest < 1e-9) break;
   }
-  return { reranker: { weights: w, bias: b, mean, std }, loss: n ? loss / n : 0 };
+  const w = Array<number>(d).fill(0);
+  free.forEach((j, k) => (w[j] = theta[k + 1]!));
+  return { reranker: { weights: w, bias: theta[0]!, mean, std }, loss: n ? loss / total : 0 };
+}
+
+/** Solves A·v = b for a small symmetric positive-definite A (Gaussian elimination, partial pivoting). */
+function solve(a: number[][], b: number[]): number[] {
+  const m = b.length;
+  const rows = a.map((row, i) => [...row, b[i]!]);
+  for (let c = 0; c < m; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < m; r++) if (Math.abs(rows[r]![c]!) > Math.abs(rows[pivot]![c]!)) pivot = r;
+    [rows[c], rows[pivot]] = [rows[pivot]!, rows[c]!];
+    const head = rows[c]![c]! || 1e-12;
+    for (let r = c + 1; r < m; r++) {
+      const f = rows[r]![c]! / head;
+      if (f) for (let k = c; k <= m; k++) rows[r]![k]! -= f * rows[c]![k]!;
+    }
+  }
+  const v = Array<number>(m).fill(0);
+  for (let r = m - 1; r >= 0; r--) {
+    let s = rows[r]![m]!;
+    for (let k = r + 1; k < m; k++) s -= rows[r]![k]! * v[k]!;
+    v[r] = s / (rows[r]![r]! || 1e-12);
+  }
+  return v;
 }
 
 export interface HeldOutMetrics {
@@ -156,12 +255,12 @@ export interface HeldOutMetrics {
   'nDCG@8': number;
 }
 
-/** Binary-relevance metrics of ranked article lists against the judged positives (grade ≥ 1). */
+/** Binary-relevance metrics of ranked article lists against the judged positives (positivesOf). */
 export function heldOutMetrics(queries: JudgedQuery[], rankOf: (q: JudgedQuery) => string[]): HeldOutMetrics {
   const sums = { 'recall@75': 0, 'precision@8': 0, 'MRR@8': 0, 'nDCG@8': 0 };
   let counted = 0;
   for (const q of queries) {
-    const relevant = new Set([...q.grades].filter(([, g]) => g >= 1).map(([id]) => id));
+    const relevant = new Set(positivesOf(q));
     if (!relevant.size) continue;
     counted++;
     const ranked = [...new Set(rankOf(q))];
@@ -192,7 +291,7 @@ export function heldOutMetrics(queries: JudgedQuery[], rankOf: (q: JudgedQuery) 
 export function rankArticles(model: LearnedRetrieval | null, q: JudgedQuery, ctx: QueryContext, titleOf: (id: string) => string): string[] {
   if (!model) return ctx.lexical.map((c) => c.articleId);
   const { candidates, expansion } = candidatesFor(model, ctx, titleOf);
-  return model.rank(q.query, candidates, expansion).map((c) => c.articleId);
+  return model.rank(q.query, candidates, expansion, model.searchMemory(ctx.lexemes)).map((c) => c.articleId);
 }
 
 /** Largest recall@75 drop a candidate may have and still be promoted for a better MRR@8. */

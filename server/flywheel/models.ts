@@ -1,6 +1,8 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import type { AnnotationQualityResponse } from '../../lib/contract';
 import { models } from '../db/schema';
+import type { AnnotatorSummary } from './run';
 
 export const RETRIEVAL_KIND = 'retrieval';
 export { REPLY_MEMORY_KIND } from '../generation/reply-memory';
@@ -98,3 +100,32 @@ async function retire(database: Database, id: string) {
 
 /** A bad model id or an impossible rollback: a 400/404, not a crash. */
 export class ModelInputError extends Error {}
+
+/**
+ * The annotation quality the tenant's latest retrieval cycle estimated, with agent names: what a lead
+ * reads to see whose labels the flywheel trusts less.
+ */
+export async function latestAnnotationQuality(database: Database, tenantId: string): Promise<AnnotationQualityResponse> {
+  const [row] = await database.query<{ version: number; created_at: string; annotators: AnnotatorSummary | null }>(
+    `select version, created_at::text as created_at, metrics->'annotators' as annotators
+       from models where tenant_id = $1 and kind = $2 and metrics->'annotators' is not null and metrics->'annotators' <> 'null'::jsonb
+      order by version desc limit 1`,
+    [tenantId, RETRIEVAL_KIND],
+  );
+  if (!row?.annotators) return { modelVersion: null, estimatedAt: null, teamAccuracy: null, agents: [] };
+  const ids = row.annotators.agents.map((a) => a.agentId);
+  const names = new Map(
+    (
+      await database.query<{ id: string; name: string }>(
+        `select id::text as id, coalesce(display_name, name) as name from agents where tenant_id = $1 and id::text = any($2::text[])`,
+        [tenantId, ids],
+      )
+    ).map((r) => [r.id, r.name]),
+  );
+  return {
+    modelVersion: row.version,
+    estimatedAt: new Date(row.created_at).toISOString(),
+    teamAccuracy: row.annotators.teamAccuracy,
+    agents: row.annotators.agents.map((a) => ({ ...a, name: names.get(a.agentId) ?? null })),
+  };
+}

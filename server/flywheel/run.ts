@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client';
 import { models } from '../db/schema';
-import { retrievalLines } from '../exports/retrieval';
+import { CITED_GRADE, judgedSuggestionPages, LABEL_GRADE } from '../exports/retrieval';
+import { estimateAnnotationQuality, pairKey, queryKeyOf, type AgentLabel, type AnnotationQuality } from './annotators';
 import { PAGE_SIZE } from '../exports/scope';
 import { CANDIDATES } from '../retrieval';
 import { LearnedRetrieval, stemmedLexemes, type Candidate, type ModelCache, type RetrievalModelParams } from '../retrieval/learned';
 import { retrieveLexical } from '../retrieval/lexical';
-import { beats, heldOutMetrics, rankArticles, splitHeldOut, trainModel, type HeldOutMetrics, type JudgedQuery, type QueryContext } from './learn';
+import { beats, heldOutMetrics, positivesOf, rankArticles, splitHeldOut, trainModel, type HeldOutMetrics, type JudgedQuery, type QueryContext } from './learn';
 import { nextVersion, promoteModel, RETRIEVAL_KIND, type ModelInvalidator } from './models';
 import { runReplyMemory, type ReplyMemoryRunResult } from './reply-memory';
 
@@ -26,10 +27,15 @@ export interface FlywheelResult {
     current: HeldOutMetrics & { version: number | null };
   } | null;
   trainedOn: { queries: number; labels: number; positives: number; articles: number; heldOutQueries: number };
+  /** Each agent's estimated annotation quality (null when weighting was off). */
+  annotators: AnnotatorSummary | null;
   seconds: number;
   /** The generation turn: the reply memory learned from adopted replies (server/flywheel/reply-memory.ts). */
   generation: ReplyMemoryRunResult;
 }
+
+/** What a cycle stores and returns of the annotation-quality model (without the per-pair posteriors). */
+export type AnnotatorSummary = Omit<AnnotationQuality, 'posterior'>;
 
 export interface FlywheelOptions {
   onProgress?: FlywheelProgress;
@@ -37,6 +43,11 @@ export interface FlywheelOptions {
   cache?: ModelCache;
   /** The reply memories' cache, dropped for the tenant when a memory is promoted. */
   replyMemories?: ModelInvalidator;
+  /**
+   * Weigh each label by its agent's estimated accuracy (server/flywheel/annotators.ts); on by
+   * default. Off, every label counts as certain (the benchmark compares both).
+   */
+  annotationWeighting?: boolean;
 }
 
 /**
@@ -67,7 +78,7 @@ export const MIN_QUERIES = 20;
 async function runRetrievalFlywheel(
   database: Database,
   tenantId: string,
-  options: { onProgress?: FlywheelProgress; cache?: ModelCache } = {},
+  options: Pick<FlywheelOptions, 'onProgress' | 'cache' | 'annotationWeighting'> = {},
 ): Promise<Omit<FlywheelResult, 'generation'>> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
@@ -79,27 +90,40 @@ async function runRetrievalFlywheel(
   await database.query('analyze events');
   await database.query('analyze suggestions');
   const scope = { tenantId, time: 'received' as const, pageSize: PAGE_SIZE };
+  const agentLabels: AgentLabel[] = [];
   const texts = new Map<string, string>();
-  for await (const chunk of retrievalLines(database, scope, 'queries-jsonl')) {
-    for (const line of chunk.split('\n')) if (line) {
-      const { _id, text } = JSON.parse(line) as { _id: string; text: string };
-      texts.set(_id, text);
-    }
-  }
-  const grades = new Map<string, Map<string, number>>();
   let labels = 0;
-  for await (const chunk of retrievalLines(database, scope, 'qrels')) {
-    for (const line of chunk.split('\n')) if (line) {
-      const [qid, , docid, rel] = line.split(' ');
-      const byArticle = grades.get(qid!) ?? new Map<string, number>();
-      byArticle.set(decodeURIComponent(docid!), Number(rel));
-      grades.set(qid!, byArticle);
-      labels++;
+  for await (const page of judgedSuggestionPages(database, scope)) {
+    for (const { query, judgments } of page) {
+      if (!query.trim()) continue;
+      const queryKey = queryKeyOf(query);
+      if (!texts.has(queryKey)) texts.set(queryKey, query);
+      for (const j of judgments) {
+        for (const { agentId, label } of j.byAgent) {
+          agentLabels.push({ queryKey, articleId: j.articleId, agentId, relevant: LABEL_GRADE[label] >= 1, rank: j.rank, cited: j.citedBy.includes(agentId) });
+          labels++;
+        }
+        for (const agentId of j.citedBy) {
+          if (!j.byAgent.some((l) => l.agentId === agentId)) agentLabels.push({ queryKey, articleId: j.articleId, agentId, relevant: null, rank: j.rank, cited: true });
+        }
+      }
     }
   }
-  const queries: JudgedQuery[] = [...grades].flatMap(([qid, g]) => (texts.get(qid)?.trim() ? [{ qid, query: texts.get(qid)!, grades: g }] : []));
+  // One judged query per distinct query text: tickets asked the same way are one training example,
+  // judged by everyone who judged any of them.
+  const quality = options.annotationWeighting === false ? null : estimateAnnotationQuality(agentLabels);
+  const byQuery = new Map<string, JudgedQuery>();
+  for (const l of agentLabels) {
+    let q = byQuery.get(l.queryKey);
+    if (!q) byQuery.set(l.queryKey, (q = { qid: `q${byQuery.size + 1}`, query: texts.get(l.queryKey)!, grades: new Map(), relevance: quality ? new Map() : undefined }));
+    const grade = l.relevant === null ? CITED_GRADE : l.relevant ? 2 : 0;
+    q.grades.set(l.articleId, Math.max(q.grades.get(l.articleId) ?? 0, grade));
+    q.relevance?.set(l.articleId, quality!.posterior.get(pairKey(l.queryKey, l.articleId))!);
+  }
+  const queries = [...byQuery.values()];
+  const annotators: AnnotatorSummary | null = quality && { agents: quality.agents, teamAccuracy: quality.teamAccuracy, priorByRank: quality.priorByRank, iterations: quality.iterations };
   progress('export', 1, 1);
-  const positives = queries.reduce((n, q) => n + [...q.grades.values()].filter((g) => g >= 1).length, 0);
+  const positives = queries.reduce((n, q) => n + positivesOf(q).length, 0);
   const articles = new Set(queries.flatMap((q) => [...q.grades.keys()])).size;
   const { train, heldOut } = splitHeldOut(queries);
   const trainedOn = { queries: queries.length, labels, positives, articles, heldOutQueries: heldOut.length };
@@ -110,6 +134,7 @@ async function runRetrievalFlywheel(
     reason,
     heldOut: null,
     trainedOn,
+    annotators,
     seconds: (performance.now() - started) / 1000,
   });
   if (queries.length < MIN_QUERIES || !heldOut.length || !positives) return skipped(`too few judged queries (${queries.length}, at least ${MIN_QUERIES} with positives)`);
@@ -164,11 +189,11 @@ async function runRetrievalFlywheel(
     kind: RETRIEVAL_KIND,
     version,
     params: final.params,
-    metrics: { heldOut: { candidate, current }, gate: passes ? 'passed' : 'failed', training: final.stats, trainingWithoutHeldOut: fit.stats },
+    metrics: { heldOut: { candidate, current }, gate: passes ? 'passed' : 'failed', training: final.stats, trainingWithoutHeldOut: fit.stats, annotators },
     status: 'candidate',
     trainedOn,
   });
   if (passes) await promoteModel(database, tenantId, id, options.cache);
   progress('gate', 1, 1);
-  return { modelId: id, version, status: passes ? 'promoted' : 'candidate', heldOut: { candidate, current }, trainedOn, seconds: (performance.now() - started) / 1000 };
+  return { modelId: id, version, status: passes ? 'promoted' : 'candidate', heldOut: { candidate, current }, trainedOn, annotators, seconds: (performance.now() - started) / 1000 };
 }
