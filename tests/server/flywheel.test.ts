@@ -156,3 +156,80 @@ describe.each(DATABASE_KINDS)('flywheel run, promotion and rollback (%s)', (kind
     expect((await server.call('/v1/admin/flywheel/run', { token: agent, body: {} })).status).toBe(403);
   }, 120_000);
 });
+
+/**
+ * A team that never labels articles but adopts replies: the citations of what agents sent are the
+ * only judgments. The learner must still learn (the candidates an agent passed over are its
+ * negatives), not train on positives alone.
+ */
+describe.each(DATABASE_KINDS)('flywheel from adoptions alone (%s)', (kind) => {
+  let server: TestServer;
+  let agent: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(kind);
+    agent = await server.token('agent');
+    admin = await server.token('admin');
+    const tenantId = await ensureTenant(server.database.db, 'acme');
+    await upsertArticles(
+      server.database.db,
+      tenantId,
+      Array.from({ length: TOPICS }, (_, i) => ({ id: `kb-${i}`, title: `Guide ${i}`, body: `How the ${word(i)} works and how to set up the ${word(i)}.` })),
+    );
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < TOPICS; i++) {
+        const others = [word((i + 1 + round) % TOPICS), word((i + 7 + round) % TOPICS)];
+        const ticketId = `t-${round}-${i}`;
+        const res = await server.call('/v1/suggest', {
+          token: agent,
+          body: { helpdesk: 'zendesk', ticketId, messages: [{ author: 'customer', text: `my ${nick(i)} broke, round ${round}: ${others[0]} ${word(i)} ${others[1]}` }] },
+        });
+        const shown = res.body.articles as { articleId: string; n: number }[];
+        const right = shown.find((a) => a.articleId === `kb-${i}`);
+        expect(right).toBeDefined();
+        // The agent edits the first candidate into a reply that cites the right guide.
+        const adoption = {
+          id: uuidv7(),
+          schemaVersion: 1,
+          type: 'adoption',
+          helpdesk: 'zendesk',
+          ticketId,
+          suggestionId: res.body.suggestionId,
+          experiment: null,
+          createdAt: new Date().toISOString(),
+          clientVersion: 'test',
+          candidateId: res.body.candidates[0].id,
+          insertMethod: 'insert',
+          outcome: 'edited',
+          similarity: 0.6,
+          editDistance: 20,
+          timeToSendMs: 30_000,
+          sendPath: 'button',
+          finalText: `Here is how to fix it, see the guide [${right!.n}].`,
+        };
+        expect((await server.call('/v1/events', { token: agent, body: { events: [adoption] } })).body.results[0].status).toBe('accepted');
+      }
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('learns from the cited articles and promotes a version that finds them', async () => {
+    const run = await server.call('/v1/admin/flywheel/run', { token: admin, body: {} });
+    expect(run.status).toBe(200);
+    expect(run.body.trainedOn).toMatchObject({ queries: 3 * TOPICS, labels: 0, positives: 3 * TOPICS });
+    expect(run.body.heldOut.candidate['MRR@8']).toBeGreaterThan(0.9);
+    expect(run.body.status).toBe('promoted');
+    const top = await server.call('/v1/retrieve', { token: agent, body: { query: `what about the ${nick(11)}?`, k: 5 } });
+    expect(top.body.results[0].articleId).toBe('kb-11');
+  }, 120_000);
+
+  it('refuses a run request it cannot read, naming the field', async () => {
+    const bad = await server.call('/v1/admin/flywheel/run', { token: admin, body: { annotationWeighting: 'no' } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('annotationWeighting');
+  });
+});
