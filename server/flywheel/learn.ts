@@ -77,20 +77,6 @@ export function buildExpansion(queries: JudgedQuery[], lexemesOf: (q: JudgedQuer
   return { expansion: [...docs.entries()].map(([articleId, terms]) => ({ articleId, terms })), priors };
 }
 
-/** The nearest-neighbour memory: each judged query's lexemes and its articles, + relevant, − not. */
-export function buildMemory(queries: JudgedQuery[], lexemesOf: (q: JudgedQuery) => string[]): NonNullable<RetrievalModelParams['memory']> {
-  return queries.map((q) => {
-    const terms: Record<string, number> = {};
-    for (const l of lexemesOf(q)) terms[l] = (terms[l] ?? 0) + 1;
-    return { terms, judged: [...q.grades.keys()].map((articleId): [string, number] => [articleId, 2 * relevanceOf(q, articleId) - 1]) };
-  });
-}
-
-/** Everything a model learns from judged queries except the reranker's weights. */
-function learnFields(queries: JudgedQuery[], lexemesOf: (q: JudgedQuery) => string[]) {
-  return { ...buildExpansion(queries, lexemesOf), memory: buildMemory(queries, lexemesOf) };
-}
-
 const ZERO_RERANKER = () => ({ weights: FEATURES.map(() => 0), bias: 0, mean: FEATURES.map(() => 0), std: FEATURES.map(() => 1) });
 
 /** The candidates a model ranks for a query: the lexical list, then expansion articles it lacks. */
@@ -127,12 +113,12 @@ export function trainModel(
   const foldOf = (q: JudgedQuery) => Math.floor(unitHash(`fold:${q.query.trim().toLowerCase()}`) * CROSS_FOLDS);
   for (let fold = 0; fold < CROSS_FOLDS; fold++) {
     const rest = queries.filter((q) => foldOf(q) !== fold);
-    const model = new LearnedRetrieval('cross-fit', 0, { ...learnFields(rest, (q) => contextOf(q).lexemes), reranker: ZERO_RERANKER() });
+    const model = new LearnedRetrieval('cross-fit', 0, { ...buildExpansion(rest, (q) => contextOf(q).lexemes), reranker: ZERO_RERANKER() });
     for (const q of queries) {
       if (foldOf(q) !== fold) continue;
       const ctx = contextOf(q);
       const { candidates, expansion } = candidatesFor(model, ctx, titleOf);
-      const feats = model.features(q.query, candidates, expansion, model.searchMemory(ctx.lexemes));
+      const feats = model.features(q.query, candidates, expansion);
       const seen = new Set<string>();
       const positive = positivesOf(q).length > 0;
       let unjudged = 0;
@@ -159,7 +145,7 @@ export function trainModel(
   }
   const { reranker, loss } = fitLogistic(x, y, w);
   return {
-    params: { ...learnFields(queries, (q) => contextOf(q).lexemes), reranker },
+    params: { ...buildExpansion(queries, (q) => contextOf(q).lexemes), reranker },
     stats: { queries: queries.length, rows: x.length, positives: y.filter((v) => v >= 0.5).length, loss },
   };
 }
@@ -291,7 +277,7 @@ export function heldOutMetrics(queries: JudgedQuery[], rankOf: (q: JudgedQuery) 
 export function rankArticles(model: LearnedRetrieval | null, q: JudgedQuery, ctx: QueryContext, titleOf: (id: string) => string): string[] {
   if (!model) return ctx.lexical.map((c) => c.articleId);
   const { candidates, expansion } = candidatesFor(model, ctx, titleOf);
-  return model.rank(q.query, candidates, expansion, model.searchMemory(ctx.lexemes)).map((c) => c.articleId);
+  return model.rank(q.query, candidates, expansion).map((c) => c.articleId);
 }
 
 /** Largest recall@75 drop a candidate may have and still be promoted for a better MRR@8. */

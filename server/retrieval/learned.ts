@@ -21,12 +21,6 @@ export interface RetrievalModelParams {
   /** Per article: [positive labels, all labels] from the training labels. */
   priors: Record<string, [number, number]>;
   reranker: { weights: number[]; bias: number; mean: number[]; std: number[] };
-  /**
-   * The judged past queries themselves (nearest-neighbour memory): each one's stemmed lexemes and the
-   * articles judged for it, with a signed confidence (+ relevant, − not relevant). Absent in models
-   * learned before it existed; their memory features are then 0.
-   */
-  memory?: { terms: Record<string, number>; judged: [articleId: string, confidence: number][] }[];
 }
 
 /** The reranker's features, in the order of its weights. */
@@ -53,27 +47,7 @@ export const FEATURES = [
   'article_positives_log',
   /** (positives + 1) / (labels + 2): the article's historic relevance rate, smoothed. */
   'article_relevance_rate',
-  /**
-   * The most similar past query that judged the article relevant: its BM25 similarity to this query
-   * over the best past query's, times the label's confidence. Unlike the expansion field (all past
-   * queries of an article in one document), one close paraphrase is enough here.
-   */
-  'memory_positive_max',
-  /** Sum of the same over the MEMORY_NEIGHBOURS most similar past queries. */
-  'memory_positive_sum',
-  /** The most similar past query that judged the article not relevant (relative similarity × confidence). */
-  'memory_negative_max',
 ] as const;
-
-/** Past queries consulted for the memory features. */
-export const MEMORY_NEIGHBOURS = 30;
-
-/** What the nearest past queries say about one article. */
-export interface MemoryVotes {
-  positiveMax: number;
-  positiveSum: number;
-  negativeMax: number;
-}
 
 /** Ranks are put on a log scale that reaches 0 just past the usual candidate depth (75). */
 const LOG_RANK_BASE = 76;
@@ -138,7 +112,6 @@ export class TermBm25 {
 export class LearnedRetrieval {
   private readonly index: TermBm25;
   private readonly ids: string[];
-  private readonly memoryIndex: TermBm25;
 
   constructor(
     readonly id: string,
@@ -147,27 +120,6 @@ export class LearnedRetrieval {
   ) {
     this.ids = params.expansion.map((d) => d.articleId);
     this.index = new TermBm25(params.expansion.map((d) => d.terms));
-    this.memoryIndex = new TermBm25((params.memory ?? []).map((m) => m.terms));
-  }
-
-  /** The votes of the past queries most similar to this one, per article. */
-  searchMemory(lexemes: string[], neighbours = MEMORY_NEIGHBOURS): Map<string, MemoryVotes> {
-    const votes = new Map<string, MemoryVotes>();
-    const hits = this.memoryIndex.search(lexemes, neighbours);
-    const top = hits[0]?.score ?? 0;
-    if (top <= 0) return votes;
-    for (const { doc, score } of hits) {
-      const similarity = score / top;
-      for (const [articleId, confidence] of this.params.memory![doc]!.judged) {
-        const v = votes.get(articleId) ?? { positiveMax: 0, positiveSum: 0, negativeMax: 0 };
-        if (confidence > 0) {
-          v.positiveMax = Math.max(v.positiveMax, similarity * confidence);
-          v.positiveSum += similarity * confidence;
-        } else v.negativeMax = Math.max(v.negativeMax, -similarity * confidence);
-        votes.set(articleId, v);
-      }
-    }
-    return votes;
   }
 
   /** BM25 over the expansion field; the query as its stemmed lexemes. Best first. */
@@ -176,7 +128,7 @@ export class LearnedRetrieval {
   }
 
   /** The feature vector of each candidate (see FEATURES). */
-  features(query: string, candidates: Candidate[], expansion: { articleId: string; score: number }[], memory: Map<string, MemoryVotes> = new Map()): number[][] {
+  features(query: string, candidates: Candidate[], expansion: { articleId: string; score: number }[]): number[][] {
     const words = queryWords(query);
     const below = candidates.filter((c) => c.lexicalRank).length + 1;
     const topExpansion = Math.max(1e-9, expansion[0]?.score ?? 0);
@@ -187,7 +139,6 @@ export class LearnedRetrieval {
       let overlap = 0;
       for (const w of words) if (title.has(w)) overlap++;
       const [positives, labels] = this.params.priors[c.articleId] ?? [0, 0];
-      const m = memory.get(c.articleId);
       return [
         1 / (c.lexicalRank ?? below),
         c.lexicalRank ? 1 : 0,
@@ -198,9 +149,6 @@ export class LearnedRetrieval {
         words.size ? overlap / words.size : 0,
         Math.log1p(positives),
         (positives + 1) / (labels + 2),
-        m?.positiveMax ?? 0,
-        m?.positiveSum ?? 0,
-        m?.negativeMax ?? 0,
       ];
     });
   }
@@ -213,8 +161,8 @@ export class LearnedRetrieval {
   }
 
   /** Orders candidates by the reranker; ties keep the lexical order. */
-  rank<T extends Candidate>(query: string, candidates: T[], expansion: { articleId: string; score: number }[], memory?: Map<string, MemoryVotes>): T[] {
-    const feats = this.features(query, candidates, expansion, memory);
+  rank<T extends Candidate>(query: string, candidates: T[], expansion: { articleId: string; score: number }[]): T[] {
+    const feats = this.features(query, candidates, expansion);
     return candidates
       .map((c, i) => ({ c, s: this.score(feats[i]!), i }))
       .sort((a, b) => b.s - a.s || a.i - b.i)
@@ -267,7 +215,7 @@ export async function rerankWithModel(
     ...lexical.map((c, i) => ({ ...c, lexicalRank: i + 1, lexicalScore: c.score })),
     ...extra.map((c) => ({ ...c, lexicalRank: undefined, lexicalScore: undefined })),
   ];
-  const feats = model.features(query, candidates, expansion, model.searchMemory(lexemes));
+  const feats = model.features(query, candidates, expansion);
   return candidates
     .map((c, i) => ({ c, s: model.score(feats[i]!), i }))
     .sort((a, b) => b.s - a.s || a.i - b.i)
