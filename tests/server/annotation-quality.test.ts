@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import type { AnnotationQualityResponse } from '../../lib/contract/flywheel';
+import { upsertArticles } from '../../server/kb/store';
+import { ensureTenant } from '../../server/tenancy';
+import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
+
+/**
+ * Three agents label the articles of the same suggestions: alice and bob label every suggestion and
+ * agree; carol labels every other one and contradicts them. The flywheel cycle estimates each
+ * agent's annotation quality, which leads (only) read at GET /v1/admin/flywheel/annotators.
+ */
+const TOPICS = 24;
+const word = (i: number) => `florp${String.fromCharCode(97 + (i % 26))}ix`;
+
+describe.each(DATABASE_KINDS)('annotation quality per agent (%s)', (kind) => {
+  let server: TestServer;
+  let admin: string;
+  let lead: string;
+  const agents: Record<'alice' | 'bob' | 'carol', string> = { alice: '', bob: '', carol: '' };
+
+  beforeAll(async () => {
+    server = await startTestServer(kind);
+    for (const name of ['alice', 'bob', 'carol'] as const) agents[name] = await server.token('agent', { name });
+    admin = await server.token('admin');
+    lead = await server.token('lead');
+    const tenantId = await ensureTenant(server.database.db, 'acme');
+    await upsertArticles(
+      server.database.db,
+      tenantId,
+      Array.from({ length: TOPICS }, (_, i) => ({ id: `kb-${i}`, title: `Guide ${i}`, body: `How the ${word(i)} works and how to reset the ${word(i)}.` })),
+    );
+    for (let i = 0; i < TOPICS; i++) {
+      const ticketId = `t-${i}`;
+      const text = `the ${word(i)} is stuck, also asked about ${word((i + 5) % TOPICS)} and ${word((i + 11) % TOPICS)}`;
+      const res = await server.call('/v1/suggest', { token: agents.alice, body: { helpdesk: 'zendesk', ticketId, messages: [{ author: 'customer', text }] } });
+      expect(res.status).toBe(200);
+      const shown = res.body.articles as { articleId: string; chunkId: string; rank: number }[];
+      expect(shown.length).toBeGreaterThan(1);
+      const labellers = i % 2 === 0 ? (['alice', 'bob', 'carol'] as const) : (['alice', 'bob'] as const);
+      for (const name of labellers) {
+        const events = shown.map((a) => {
+          const right = a.articleId === `kb-${i}`;
+          return {
+            id: uuidv7(),
+            schemaVersion: 1,
+            type: 'knowledge.relevance',
+            helpdesk: 'zendesk',
+            ticketId,
+            suggestionId: res.body.suggestionId,
+            experiment: null,
+            createdAt: new Date().toISOString(),
+            clientVersion: 'test',
+            articleId: a.articleId,
+            chunkId: a.chunkId,
+            rank: a.rank,
+            // carol says the opposite of what the others say.
+            label: (name === 'carol' ? !right : right) ? 'relevant' : 'irrelevant',
+          };
+        });
+        expect((await server.call('/v1/events', { token: agents[name], body: { events } })).status).toBe(200);
+      }
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('shows nothing before a cycle, and rejects a run request whose annotationWeighting is not a boolean', async () => {
+    const before = await server.call('/v1/admin/flywheel/annotators', { token: lead });
+    expect(before.status).toBe(200);
+    expect(before.body).toEqual({ modelVersion: null, estimatedAt: null, teamAccuracy: null, agents: [] });
+    const bad = await server.call('/v1/admin/flywheel/run', { token: admin, body: { annotationWeighting: 'no' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/annotationWeighting/);
+  });
+
+  it('after a cycle, lists the agents by name with the contradicting agent least accurate, to leads of the tenant only', async () => {
+    const run = await server.call('/v1/admin/flywheel/run', { token: admin, body: {} });
+    expect(run.status).toBe(200);
+    expect(run.body.status).not.toBe('skipped');
+
+    const answer = await server.call('/v1/admin/flywheel/annotators', { token: lead });
+    expect(answer.status).toBe(200);
+    const quality = answer.body as AnnotationQualityResponse;
+    expect(quality.modelVersion).toBe(run.body.version);
+    expect(Number.isNaN(Date.parse(quality.estimatedAt!))).toBe(false);
+    expect(quality.teamAccuracy).toBeGreaterThan(0.5);
+    expect(quality.agents.map((a) => a.name).sort()).toEqual(['alice', 'bob', 'carol']);
+    const byName = new Map(quality.agents.map((a) => [a.name!, a]));
+    const [alice, bob, carol] = (['alice', 'bob', 'carol'] as const).map((n) => byName.get(n)!);
+    // Least trusted first: carol.
+    expect(quality.agents[0]!.name).toBe('carol');
+    expect(carol.accuracy).toBeLessThan(alice.accuracy);
+    expect(carol.accuracy).toBeLessThan(bob.accuracy);
+    expect(carol.weight).toBeLessThan(1);
+    expect(carol.overlapping).toBeGreaterThan(0);
+    expect(carol.agreementWithOthers!).toBeLessThan(alice.agreementWithOthers!);
+    expect(carol.agreementWithOthers!).toBeLessThan(bob.agreementWithOthers!);
+    expect(carol.labels).toBeLessThan(alice.labels);
+    expect(alice.agreementWithOthers).toBe(1);
+
+    // Agents do not read it; another tenant's lead sees an empty estimate.
+    expect((await server.call('/v1/admin/flywheel/annotators', { token: agents.carol })).status).toBe(403);
+    const otherLead = await server.token('lead', { tenant: 'globex' });
+    const other = await server.call('/v1/admin/flywheel/annotators', { token: otherLead });
+    expect(other.status).toBe(200);
+    expect(other.body).toEqual({ modelVersion: null, estimatedAt: null, teamAccuracy: null, agents: [] });
+  }, 120_000);
+});
