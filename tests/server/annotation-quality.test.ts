@@ -89,7 +89,8 @@ describe.each(DATABASE_KINDS)('annotation quality per agent (%s)', (kind) => {
     expect(quality.teamAccuracy).toBeGreaterThan(0.5);
     expect(quality.agents.map((a) => a.name).sort()).toEqual(['alice', 'bob', 'carol']);
     const byName = new Map(quality.agents.map((a) => [a.name!, a]));
-    const [alice, bob, carol] = (['alice', 'bob', 'carol'] as const).map((n) => byName.get(n)!);
+    const agent = (name: string) => byName.get(name)!;
+    const [alice, bob, carol] = [agent('alice'), agent('bob'), agent('carol')];
     // Least trusted first: carol.
     expect(quality.agents[0]!.name).toBe('carol');
     expect(carol.accuracy).toBeLessThan(alice.accuracy);
