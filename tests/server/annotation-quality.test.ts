@@ -1,66 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { v7 as uuidv7 } from 'uuid';
 import type { AnnotationQualityResponse } from '../../lib/contract/flywheel';
-import { upsertArticles } from '../../server/kb/store';
-import { ensureTenant } from '../../server/tenancy';
+import { seedDisagreeingAgents, type AnnotatorName } from '../support/annotators';
 import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
 
 /**
- * Three agents label the articles of the same suggestions: alice and bob label every suggestion and
- * agree; carol labels every other one and contradicts them. The flywheel cycle estimates each
- * agent's annotation quality, which leads (only) read at GET /v1/admin/flywheel/annotators.
+ * Three agents label the articles of the same suggestions (tests/support/annotators.ts): alice and
+ * bob agree; carol labels every other suggestion and contradicts them. The flywheel cycle estimates
+ * each agent's annotation quality, which leads (only) read at GET /v1/admin/flywheel/annotators.
  */
-const TOPICS = 24;
-const word = (i: number) => `florp${String.fromCharCode(97 + (i % 26))}ix`;
-
 describe.each(DATABASE_KINDS)('annotation quality per agent (%s)', (kind) => {
   let server: TestServer;
   let admin: string;
   let lead: string;
-  const agents: Record<'alice' | 'bob' | 'carol', string> = { alice: '', bob: '', carol: '' };
+  let agents: Record<AnnotatorName, string>;
 
   beforeAll(async () => {
     server = await startTestServer(kind);
-    for (const name of ['alice', 'bob', 'carol'] as const) agents[name] = await server.token('agent', { name });
     admin = await server.token('admin');
     lead = await server.token('lead');
-    const tenantId = await ensureTenant(server.database.db, 'acme');
-    await upsertArticles(
-      server.database.db,
-      tenantId,
-      Array.from({ length: TOPICS }, (_, i) => ({ id: `kb-${i}`, title: `Guide ${i}`, body: `How the ${word(i)} works and how to reset the ${word(i)}.` })),
-    );
-    for (let i = 0; i < TOPICS; i++) {
-      const ticketId = `t-${i}`;
-      const text = `the ${word(i)} is stuck, also asked about ${word((i + 5) % TOPICS)} and ${word((i + 11) % TOPICS)}`;
-      const res = await server.call('/v1/suggest', { token: agents.alice, body: { helpdesk: 'zendesk', ticketId, messages: [{ author: 'customer', text }] } });
-      expect(res.status).toBe(200);
-      const shown = res.body.articles as { articleId: string; chunkId: string; rank: number }[];
-      expect(shown.length).toBeGreaterThan(1);
-      const labellers = i % 2 === 0 ? (['alice', 'bob', 'carol'] as const) : (['alice', 'bob'] as const);
-      for (const name of labellers) {
-        const events = shown.map((a) => {
-          const right = a.articleId === `kb-${i}`;
-          return {
-            id: uuidv7(),
-            schemaVersion: 1,
-            type: 'knowledge.relevance',
-            helpdesk: 'zendesk',
-            ticketId,
-            suggestionId: res.body.suggestionId,
-            experiment: null,
-            createdAt: new Date().toISOString(),
-            clientVersion: 'test',
-            articleId: a.articleId,
-            chunkId: a.chunkId,
-            rank: a.rank,
-            // carol says the opposite of what the others say.
-            label: (name === 'carol' ? !right : right) ? 'relevant' : 'irrelevant',
-          };
-        });
-        expect((await server.call('/v1/events', { token: agents[name], body: { events } })).status).toBe(200);
-      }
-    }
+    agents = await seedDisagreeingAgents(server);
   }, 120_000);
 
   afterAll(async () => {
