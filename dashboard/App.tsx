@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { roleAtLeast } from '../lib/contract/common';
+import { AnnotationQuality } from './AnnotationQuality';
 import { api, errorText } from './api';
 import { Experiments } from './Experiments';
 import { KbGaps } from './KbGaps';
@@ -11,6 +12,7 @@ const VIEWS: { id: View; label: string }[] = [
   { id: 'experiments', label: 'Experiments' },
   { id: 'kb-gaps', label: 'KB gaps' },
   { id: 'models', label: 'Models' },
+  { id: 'annotation-quality', label: 'Annotation quality' },
 ];
 
 export function App() {
@@ -56,6 +58,7 @@ export function App() {
         {view === 'experiments' && <Experiments />}
         {view === 'kb-gaps' && <KbGaps />}
         {view === 'models' && <Models />}
+        {view === 'annotation-quality' && <AnnotationQuality />}
       </main>
     </div>
   );

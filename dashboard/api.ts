@@ -14,6 +14,7 @@ import {
   type ExperimentPatch,
   type MetricsBucket,
 } from '../lib/contract/experiments';
+import type { AgentAnnotationQuality as AgentAnnotationQualityContract, AnnotationQualityResponse } from '../lib/contract/flywheel';
 import { useDashboard } from './store';
 
 /** A failed call: the server's `{error}` text (`mode: a pairwise experiment needs …`) and status. */
@@ -94,6 +95,43 @@ export const ModelSummary = z.object({
 });
 export type ModelSummary = z.infer<typeof ModelSummary>;
 
+/** The model kinds of the flywheel (server/flywheel/models.ts MODEL_KINDS). */
+export type ModelKind = 'retrieval' | 'reply-memory';
+
+/**
+ * A reply-memory version's evaluation (server/flywheel/reply-memory.ts): the held-out adopted
+ * replies' mean token F1 of the extractive replies composed with the memory, and how often the
+ * memory was used, against the memory promoted then. Read leniently, as retrieval's are.
+ */
+const ReplyHeldOut = z.object({ replies: z.number(), tokenF1: z.number(), usedMemory: z.number() });
+export type ReplyHeldOut = z.infer<typeof ReplyHeldOut>;
+export const ReplyMemoryEvaluation = z.object({
+  heldOut: z.object({ candidate: ReplyHeldOut, current: ReplyHeldOut.extend({ version: z.number().nullable() }) }),
+  gate: z.enum(['passed', 'failed']),
+  minOverlap: z.number().optional(),
+});
+export type ReplyMemoryEvaluation = z.infer<typeof ReplyMemoryEvaluation>;
+
+/** `GET /v1/admin/flywheel/annotators` (lib/contract/flywheel.ts AnnotationQualityResponse). */
+const AgentAnnotationQuality = z.object({
+  agentId: z.string(),
+  name: z.string().nullable(),
+  labels: z.number(),
+  overlapping: z.number(),
+  agreementWithOthers: z.number().nullable(),
+  adoptionChecks: z.number(),
+  agreementWithAdoption: z.number().nullable(),
+  accuracy: z.number(),
+  weight: z.number(),
+}) satisfies z.ZodType<AgentAnnotationQualityContract>;
+export const AnnotationQuality = z.object({
+  modelVersion: z.number().nullable(),
+  estimatedAt: z.string().nullable(),
+  teamAccuracy: z.number().nullable(),
+  agents: z.array(AgentAnnotationQuality),
+}) satisfies z.ZodType<AnnotationQualityResponse>;
+export type AnnotationQuality = z.infer<typeof AnnotationQuality>;
+
 export const api = {
   me: (token: string) => json(WhoAmI, '/v1/me', { token }),
   experiments: () => json(ExperimentList, '/v1/admin/experiments'),
@@ -106,7 +144,8 @@ export const api = {
     if (query.to) params.set('to', query.to);
     return json(ExperimentMetrics, `${experimentPath(key)}/metrics?${params}`);
   },
-  models: () => json(z.array(ModelSummary), '/v1/admin/flywheel/models'),
+  models: (kind: ModelKind = 'retrieval') => json(z.array(ModelSummary), `/v1/admin/flywheel/models?kind=${kind}`),
+  annotators: () => json(AnnotationQuality, '/v1/admin/flywheel/annotators'),
   /** The KB-gap report as text: `csv` for the table on the page, either format for a download. */
   kbGaps: async (format: 'csv' | 'markdown', range: { from?: string; to?: string } = {}) => {
     const params = new URLSearchParams({ format });

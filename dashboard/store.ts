@@ -3,7 +3,7 @@ import type { Experiment, WhoAmI } from '../lib/contract';
 
 const TOKEN_KEY = 'loopdesk.dashboard.token';
 
-export type View = 'experiments' | 'kb-gaps' | 'models';
+export type View = 'experiments' | 'kb-gaps' | 'models' | 'annotation-quality';
 
 interface DashboardState {
   /** The pasted token; kept in sessionStorage, so it goes when the tab closes. */
