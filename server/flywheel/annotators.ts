@@ -18,6 +18,8 @@
  * probability that the article is relevant) and is shown to leads per agent.
  */
 
+import type { AgentAnnotationQuality } from '../../lib/contract';
+
 /** One agent's latest label on one article for one query. */
 export interface AgentLabel {
   /** What makes two labels "the same query": the normalised query text. */
@@ -35,22 +37,8 @@ export interface AgentLabel {
   cited?: boolean;
 }
 
-export interface AgentQuality {
-  agentId: string;
-  labels: number;
-  /** Labels on pairs another agent labelled too. */
-  overlapping: number;
-  /** Share of those where the other agents (their majority) agreed; null without any. */
-  agreementWithOthers: number | null;
-  /** Labels on articles cited by a reply the agent adopted for that query. */
-  adoptionChecks: number;
-  /** Share of those labelled relevant; null without any. */
-  agreementWithAdoption: number | null;
-  /** Estimated probability that a label of this agent is right. */
-  accuracy: number;
-  /** log-odds weight of one label of this agent, relative to the team's (1 = as trusted as the team). */
-  weight: number;
-}
+/** One agent's estimate (the contract's shape, without the display name the API adds). */
+export type AgentQuality = Omit<AgentAnnotationQuality, 'name'>;
 
 export interface AnnotationQuality {
   agents: AgentQuality[];

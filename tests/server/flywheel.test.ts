@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { v7 as uuidv7 } from 'uuid';
 import { beats, buildExpansion, fitLogistic, heldOutMetrics, splitHeldOut, type JudgedQuery } from '../../server/flywheel/learn';
 import { FEATURES, LearnedRetrieval } from '../../server/retrieval/learned';
 import { upsertArticles } from '../../server/kb/store';
 import { ensureTenant } from '../../server/tenancy';
+import { sampleEvent } from '../support/events';
 import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
 
 const q = (qid: string, query: string, grades: [string, number][]): JudgedQuery => ({ qid, query, grades: new Map(grades) });
@@ -69,6 +69,19 @@ const TOPICS = 30;
 const word = (i: number) => `zorv${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}el`;
 const nick = (i: number) => `quib${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}ot`;
 
+/** The thirty guides in the tenant `acme`. */
+async function seedNicknameKb(server: TestServer) {
+  const tenantId = await ensureTenant(server.database.db, 'acme');
+  await upsertArticles(
+    server.database.db,
+    tenantId,
+    Array.from({ length: TOPICS }, (_, i) => ({ id: `kb-${i}`, title: `Guide ${i}`, body: `How the ${word(i)} works and how to set up the ${word(i)}.` })),
+  );
+}
+
+/** A ticket about topic i in its nickname, next to the names of two other topics. */
+const nicknameTicket = (i: number, round: number) => `my ${nick(i)} broke, round ${round}: ${word((i + 1 + round) % TOPICS)} ${word(i)} ${word((i + 7 + round) % TOPICS)}`;
+
 describe.each(DATABASE_KINDS)('flywheel run, promotion and rollback (%s)', (kind) => {
   let server: TestServer;
   let agent: string;
@@ -78,34 +91,22 @@ describe.each(DATABASE_KINDS)('flywheel run, promotion and rollback (%s)', (kind
     server = await startTestServer(kind);
     agent = await server.token('agent');
     admin = await server.token('admin');
-    const tenantId = await ensureTenant(server.database.db, 'acme');
-    await upsertArticles(
-      server.database.db,
-      tenantId,
-      Array.from({ length: TOPICS }, (_, i) => ({ id: `kb-${i}`, title: `Guide ${i}`, body: `How the ${word(i)} works and how to set up the ${word(i)}.` })),
-    );
-    // Simulated agents: two tickets per topic, each labelling every shown article.
+    await seedNicknameKb(server);
+    // Simulated agents: three tickets per topic, each labelling every shown article.
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < TOPICS; i++) {
-        const others = [word((i + 1 + round) % TOPICS), word((i + 7 + round) % TOPICS)];
-        const text = `my ${nick(i)} broke, round ${round}: ${others[0]} ${word(i)} ${others[1]}`;
-        const res = await server.call('/v1/suggest', { token: agent, body: { helpdesk: 'zendesk', ticketId: `t-${round}-${i}`, messages: [{ author: 'customer', text }] } });
+        const res = await server.call('/v1/suggest', { token: agent, body: { helpdesk: 'zendesk', ticketId: `t-${round}-${i}`, messages: [{ author: 'customer', text: nicknameTicket(i, round) }] } });
         expect(res.status).toBe(200);
-        const events = (res.body.articles as { articleId: string; chunkId: string; rank: number }[]).map((a) => ({
-          id: uuidv7(),
-          schemaVersion: 1,
-          type: 'knowledge.relevance',
-          helpdesk: 'zendesk',
-          ticketId: `t-${round}-${i}`,
-          suggestionId: res.body.suggestionId,
-          experiment: null,
-          createdAt: new Date().toISOString(),
-          clientVersion: 'test',
-          articleId: a.articleId,
-          chunkId: a.chunkId,
-          rank: a.rank,
-          label: a.articleId === `kb-${i}` ? 'relevant' : 'irrelevant',
-        }));
+        const events = (res.body.articles as { articleId: string; chunkId: string; rank: number }[]).map((a) =>
+          sampleEvent('knowledge.relevance', res.body.suggestionId, {
+            ticketId: `t-${round}-${i}`,
+            experiment: null,
+            articleId: a.articleId,
+            chunkId: a.chunkId,
+            rank: a.rank,
+            label: a.articleId === `kb-${i}` ? 'relevant' : 'irrelevant',
+          }),
+        );
         expect((await server.call('/v1/events', { token: agent, body: { events } })).status).toBe(200);
       }
     }
@@ -171,43 +172,21 @@ describe.each(DATABASE_KINDS)('flywheel from adoptions alone (%s)', (kind) => {
     server = await startTestServer(kind);
     agent = await server.token('agent');
     admin = await server.token('admin');
-    const tenantId = await ensureTenant(server.database.db, 'acme');
-    await upsertArticles(
-      server.database.db,
-      tenantId,
-      Array.from({ length: TOPICS }, (_, i) => ({ id: `kb-${i}`, title: `Guide ${i}`, body: `How the ${word(i)} works and how to set up the ${word(i)}.` })),
-    );
+    await seedNicknameKb(server);
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < TOPICS; i++) {
-        const others = [word((i + 1 + round) % TOPICS), word((i + 7 + round) % TOPICS)];
         const ticketId = `t-${round}-${i}`;
-        const res = await server.call('/v1/suggest', {
-          token: agent,
-          body: { helpdesk: 'zendesk', ticketId, messages: [{ author: 'customer', text: `my ${nick(i)} broke, round ${round}: ${others[0]} ${word(i)} ${others[1]}` }] },
-        });
+        const res = await server.call('/v1/suggest', { token: agent, body: { helpdesk: 'zendesk', ticketId, messages: [{ author: 'customer', text: nicknameTicket(i, round) }] } });
         const shown = res.body.articles as { articleId: string; n: number }[];
         const right = shown.find((a) => a.articleId === `kb-${i}`);
         expect(right).toBeDefined();
         // The agent edits the first candidate into a reply that cites the right guide.
-        const adoption = {
-          id: uuidv7(),
-          schemaVersion: 1,
-          type: 'adoption',
-          helpdesk: 'zendesk',
+        const adoption = sampleEvent('adoption', res.body.suggestionId, {
           ticketId,
-          suggestionId: res.body.suggestionId,
           experiment: null,
-          createdAt: new Date().toISOString(),
-          clientVersion: 'test',
           candidateId: res.body.candidates[0].id,
-          insertMethod: 'insert',
-          outcome: 'edited',
-          similarity: 0.6,
-          editDistance: 20,
-          timeToSendMs: 30_000,
-          sendPath: 'button',
           finalText: `Here is how to fix it, see the guide [${right!.n}].`,
-        };
+        });
         expect((await server.call('/v1/events', { token: agent, body: { events: [adoption] } })).body.results[0].status).toBe('accepted');
       }
     }

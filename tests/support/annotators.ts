@@ -1,6 +1,6 @@
-import { v7 as uuidv7 } from 'uuid';
 import { upsertArticles } from '../../server/kb/store';
 import { ensureTenant } from '../../server/tenancy';
+import { sampleEvent } from './events';
 import type { TestServer } from './server';
 
 /** Topics (one article each, one ticket each) of `seedDisagreeingAgents`: more than the flywheel's MIN_QUERIES. */
@@ -37,22 +37,9 @@ export async function seedDisagreeingAgents(server: TestServer, tenant = 'acme')
     for (const name of labellers) {
       const events = shown.map((a) => {
         const right = a.articleId === `kb-${i}`;
-        return {
-          id: uuidv7(),
-          schemaVersion: 1,
-          type: 'knowledge.relevance',
-          helpdesk: 'zendesk',
-          ticketId,
-          suggestionId: res.body.suggestionId,
-          experiment: null,
-          createdAt: new Date().toISOString(),
-          clientVersion: 'test',
-          articleId: a.articleId,
-          chunkId: a.chunkId,
-          rank: a.rank,
-          // carol says the opposite of what the others say.
-          label: (name === 'carol' ? !right : right) ? 'relevant' : 'irrelevant',
-        };
+        // carol says the opposite of what the others say.
+        const label = (name === 'carol' ? !right : right) ? 'relevant' : 'irrelevant';
+        return sampleEvent('knowledge.relevance', res.body.suggestionId, { ticketId, experiment: null, articleId: a.articleId, chunkId: a.chunkId, rank: a.rank, label });
       });
       const sent = await server.call('/v1/events', { token: agents[name], body: { events } });
       if (sent.status !== 200) throw new Error(`events: ${sent.status} ${JSON.stringify(sent.body)}`);
