@@ -241,29 +241,47 @@ export interface HeldOutMetrics {
   'nDCG@8': number;
 }
 
-/** Binary-relevance metrics of ranked article lists against the judged positives (positivesOf). */
+/**
+ * Ranking metrics of ranked article lists against the judgments, in expectation over what is
+ * uncertain about them: each judged article is relevant with its probability (relevanceOf; 0 or 1
+ * for plain labels, where these are the usual binary metrics exactly). A query counts with the
+ * probability that it has a relevant article at all. Thresholding the probabilities instead would
+ * drop the true "relevant" labels deep in the shown list, which the annotation-quality model doubts
+ * most, and favour whatever ranks the top of the list as it was shown.
+ */
 export function heldOutMetrics(queries: JudgedQuery[], rankOf: (q: JudgedQuery) => string[]): HeldOutMetrics {
   const sums = { 'recall@75': 0, 'precision@8': 0, 'MRR@8': 0, 'nDCG@8': 0 };
   let counted = 0;
+  let weight = 0;
   for (const q of queries) {
-    const relevant = new Set(positivesOf(q));
-    if (!relevant.size) continue;
+    const p = (id: string) => (q.grades.has(id) ? relevanceOf(q, id) : 0);
+    const judged = [...q.grades.keys()].map(p);
+    const total = judged.reduce((a, b) => a + b, 0);
+    const hasRelevant = 1 - judged.reduce((none, pi) => none * (1 - pi), 1);
+    if (total <= 0 || hasRelevant <= 0) continue;
     counted++;
+    weight += hasRelevant;
     const ranked = [...new Set(rankOf(q))];
-    const hits = (k: number) => ranked.slice(0, k).filter((id) => relevant.has(id)).length;
-    const first = ranked.findIndex((id) => relevant.has(id));
+    let noneYet = 1;
+    let reciprocal = 0;
     let dcg = 0;
-    let idcg = 0;
+    let top8 = 0;
     ranked.slice(0, 8).forEach((id, i) => {
-      if (relevant.has(id)) dcg += 1 / Math.log2(i + 2);
+      const pi = p(id);
+      reciprocal += (noneYet * pi) / (i + 1);
+      noneYet *= 1 - pi;
+      dcg += pi / Math.log2(i + 2);
+      top8 += pi;
     });
-    for (let i = 0; i < Math.min(8, relevant.size); i++) idcg += 1 / Math.log2(i + 2);
-    sums['recall@75'] += hits(75) / relevant.size;
-    sums['precision@8'] += hits(8) / 8;
-    sums['MRR@8'] += first >= 0 && first < 8 ? 1 / (first + 1) : 0;
-    sums['nDCG@8'] += dcg / idcg;
+    const ideal = judged.sort((a, b) => b - a).slice(0, 8).reduce((sum, pi, i) => sum + pi / Math.log2(i + 2), 0);
+    const top75 = ranked.slice(0, 75).reduce((sum, id) => sum + p(id), 0);
+    // Per query: the metric given that it has a relevant article, weighted by how likely that is.
+    sums['recall@75'] += hasRelevant * (top75 / total);
+    sums['precision@8'] += hasRelevant * (top8 / 8);
+    sums['MRR@8'] += reciprocal;
+    sums['nDCG@8'] += hasRelevant * (dcg / ideal);
   }
-  const mean = (v: number) => (counted ? v / counted : 0);
+  const mean = (v: number) => (weight ? v / weight : 0);
   return {
     queries: counted,
     'recall@75': mean(sums['recall@75']),
