@@ -154,6 +154,7 @@ async function runRetrievalFlywheel(
 
   // Gate, refit on everything, store.
   const passes = beats(candidate, current);
+  progress('learn', 1, 2);
   const final = trainModel(queries, contextOf, titleOf);
   progress('learn', 2, 2);
   const id = randomUUID();
