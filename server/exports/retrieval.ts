@@ -79,6 +79,31 @@ export async function* retrievalLines(database: Database, scope: ExportScope, fo
   }
 }
 
+/** A judged query of the retrieval dataset with its judgments: one `queries-jsonl` line and its `qrels` lines. */
+export interface JudgedQueryLine {
+  /** The suggestion id (the qid of `qrels` and `queries`, as `trecId` writes it). */
+  qid: string;
+  /** The ticket rendered as the retrieval query it was. */
+  query: string;
+  /** Article id (not TREC-encoded) and grade, in the order `qrels` lists them. */
+  grades: [articleId: string, grade: number][];
+}
+
+/**
+ * The `queries-jsonl` and `qrels` formats read together, in one pass over the judged suggestions
+ * (the flywheel needs both): a page of judged queries at a time, oldest first.
+ */
+export async function* judgedQueryPages(database: Database, scope: ExportScope): AsyncGenerator<JudgedQueryLine[]> {
+  for await (const page of judgedSuggestions(database, scope)) {
+    const out: JudgedQueryLine[] = [];
+    for (const { suggestion, judgments } of await judge(database, scope, page)) {
+      if (judgments.length === 0) continue;
+      out.push({ qid: trecId(suggestion.suggestion_id), query: queryFromTicket(suggestion.context), grades: judgments.map((j) => [j.articleId, j.grade]) });
+    }
+    if (out.length) yield out;
+  }
+}
+
 /** Pages of suggestions with a relevance label or an adoption in the scope, oldest first. */
 function judgedSuggestions(database: Database, scope: ExportScope): AsyncGenerator<SuggestionRow[]> {
   return keysetPages<SuggestionRow>(database, scope.pageSize, (params, after) => {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client';
 import { models } from '../db/schema';
-import { retrievalLines } from '../exports/retrieval';
+import { judgedQueryPages } from '../exports/retrieval';
 import { PAGE_SIZE } from '../exports/scope';
 import { CANDIDATES } from '../retrieval';
 import { LearnedRetrieval, stemmedLexemes, type Candidate, type ModelCache, type RetrievalModelParams } from '../retrieval/learned';
-import { retrieveLexical } from '../retrieval/lexical';
+import { retrieveLexicalAll } from '../retrieval/lexical-batch';
 import { beats, heldOutMetrics, rankArticles, splitHeldOut, trainModel, type HeldOutMetrics, type JudgedQuery, type QueryContext } from './learn';
 import { nextVersion, promoteModel, RETRIEVAL_KIND, type ModelInvalidator } from './models';
 import { runReplyMemory, type ReplyMemoryRunResult } from './reply-memory';
@@ -78,26 +78,16 @@ async function runRetrievalFlywheel(
   // per-event "not superseded" checks were planned as scans (minutes for a few thousand tickets).
   await database.query('analyze events');
   await database.query('analyze suggestions');
+  // queries-jsonl and qrels of the retrieval export, read in one pass.
   const scope = { tenantId, time: 'received' as const, pageSize: PAGE_SIZE };
-  const texts = new Map<string, string>();
-  for await (const chunk of retrievalLines(database, scope, 'queries-jsonl')) {
-    for (const line of chunk.split('\n')) if (line) {
-      const { _id, text } = JSON.parse(line) as { _id: string; text: string };
-      texts.set(_id, text);
-    }
-  }
-  const grades = new Map<string, Map<string, number>>();
+  const queries: JudgedQuery[] = [];
   let labels = 0;
-  for await (const chunk of retrievalLines(database, scope, 'qrels')) {
-    for (const line of chunk.split('\n')) if (line) {
-      const [qid, , docid, rel] = line.split(' ');
-      const byArticle = grades.get(qid!) ?? new Map<string, number>();
-      byArticle.set(decodeURIComponent(docid!), Number(rel));
-      grades.set(qid!, byArticle);
-      labels++;
+  for await (const page of judgedQueryPages(database, scope)) {
+    for (const { qid, query, grades } of page) {
+      labels += grades.length;
+      if (query.trim()) queries.push({ qid, query, grades: new Map(grades) });
     }
   }
-  const queries: JudgedQuery[] = [...grades].flatMap(([qid, g]) => (texts.get(qid)?.trim() ? [{ qid, query: texts.get(qid)!, grades: g }] : []));
   progress('export', 1, 1);
   const positives = queries.reduce((n, q) => n + [...q.grades.values()].filter((g) => g >= 1).length, 0);
   const articles = new Set(queries.flatMap((q) => [...q.grades.keys()])).size;
@@ -114,27 +104,26 @@ async function runRetrievalFlywheel(
   });
   if (queries.length < MIN_QUERIES || !heldOut.length || !positives) return skipped(`too few judged queries (${queries.length}, at least ${MIN_QUERIES} with positives)`);
 
-  // Retrieve: each judged query's lexical list and lexemes, as retrieval sees them now.
+  // Retrieve: each judged query's lexical list and lexemes, as retrieval sees them now. Queries
+  // share texts (a ticket suggested again, agents' repeated questions): each text is retrieved once,
+  // all of them together (retrieveLexicalAll gives the lists retrieveLexical gives, one by one).
+  const texts = [...new Set(queries.map((q) => q.query))];
   const contexts = new Map<string, QueryContext>();
   const titles = new Map(
     (await database.query<{ id: string; title: string }>(`select external_id as id, title from kb_articles where tenant_id = $1`, [tenantId])).map((r) => [r.id, r.title]),
   );
   const titleOf = (id: string) => titles.get(id) ?? '';
-  for (let i = 0; i < queries.length; i += 100) {
-    const batch = queries.slice(i, i + 100);
-    const lexemes = await stemmedLexemes(database, batch.map((q) => q.query));
-    for (const [j, q] of batch.entries()) {
-      const lexical: Candidate[] = (await retrieveLexical(database, tenantId, q.query, CANDIDATES)).map((c, r) => ({
-        articleId: c.articleId,
-        title: c.title,
-        lexicalRank: r + 1,
-        lexicalScore: c.score,
-      }));
-      contexts.set(q.qid, { lexical, lexemes: lexemes[j] ?? [] });
-      progress('retrieve', i + j + 1, queries.length);
+  progress('retrieve', 0, texts.length);
+  const lists = await retrieveLexicalAll(database, tenantId, texts, CANDIDATES, (done) => progress('retrieve', done, texts.length));
+  for (let i = 0; i < texts.length; i += 1_000) {
+    const batch = texts.slice(i, i + 1_000);
+    const lexemes = await stemmedLexemes(database, batch);
+    for (const [j, text] of batch.entries()) {
+      const lexical: Candidate[] = lists[i + j]!.map((c) => ({ articleId: c.articleId, title: c.title, lexicalRank: c.rank, lexicalScore: c.score }));
+      contexts.set(text, { lexical, lexemes: lexemes[j] ?? [] });
     }
   }
-  const contextOf = (q: JudgedQuery) => contexts.get(q.qid)!;
+  const contextOf = (q: JudgedQuery) => contexts.get(q.query)!;
 
   // Learn on the training slice, evaluate on the held-out one against what is promoted now.
   progress('learn', 0, 2);

@@ -41,7 +41,14 @@ interface WeightedTerm {
  *
  * Returns a list per query, in order; an empty or blank query has an empty list.
  */
-export async function retrieveLexicalAll(database: Database, tenantId: string, queries: string[], k: number): Promise<LexicalHit[][]> {
+export async function retrieveLexicalAll(
+  database: Database,
+  tenantId: string,
+  queries: string[],
+  k: number,
+  /** Called after each batch with the number of queries done. */
+  onProgress?: (done: number) => void,
+): Promise<LexicalHit[][]> {
   const out: LexicalHit[][] = queries.map(() => []);
   const [stats] = await database.query<{ n: number; avglen: number; avglen_exact: number }>(
     `select greatest(chunks, 1)::float8 as n,
@@ -76,7 +83,6 @@ export async function retrieveLexicalAll(database: Database, tenantId: string, q
   for (let start = 0; start < queries.length; start += BATCH) {
     const texts = queries.slice(start, start + BATCH).map((q) => q.slice(0, MAX_QUERY_CHARS));
     const live = texts.flatMap((t, i) => (t.trim() ? [i] : []));
-    if (!live.length) continue;
     const weighted = await weightedTerms(database, tenantId, live.map((i) => texts[i]!));
     const missing = [...new Set(weighted.flatMap((terms) => terms.map((t) => t.term)))].filter((t) => !cache.has(t));
     if (cached > MAX_CACHED_POSTINGS) {
@@ -121,6 +127,7 @@ export async function retrieveLexicalAll(database: Database, tenantId: string, q
       });
       out[start + i]!.forEach((hit, r) => (hit.rank = r + 1));
     }
+    onProgress?.(Math.min(start + BATCH, queries.length));
   }
   return out;
 }
