@@ -21,7 +21,7 @@
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { KbArticleInput, SuggestResponse } from '../lib/contract';
@@ -163,6 +163,10 @@ async function populate(target: Target): Promise<Population> {
 
 interface Cycle {
   seconds: number;
+  /** User + system CPU seconds of the process and its children (less sensitive to a busy machine than wall time). */
+  cpuSeconds: number | null;
+  /** The machine's 1-minute load average as the run ended (2 cores: above 2, runs wait for a core). */
+  load: number;
   peakRssMb: number;
   /** How the peak was measured. */
   rssSource: string;
@@ -176,7 +180,7 @@ async function runCycle(target: Target): Promise<Cycle> {
   const timeFile = join(tmpdir(), `loopdesk-cycle-time-${process.pid}.txt`);
   const useTime = existsSync('/usr/bin/time');
   const [cmd, args] = useTime
-    ? ['/usr/bin/time', ['-f', '%e %M', '-o', timeFile, process.execPath, loopdesk, 'flywheel', 'run', '--tenant', TENANT]]
+    ? ['/usr/bin/time', ['-f', '%e %M %U %S', '-o', timeFile, process.execPath, loopdesk, 'flywheel', 'run', '--tenant', TENANT]]
     : [process.execPath, [loopdesk, 'flywheel', 'run', '--tenant', TENANT]];
   const env = { ...process.env, ...target.env };
   const t0 = performance.now();
@@ -203,10 +207,12 @@ async function runCycle(target: Target): Promise<Cycle> {
   if (code !== 0) throw new Error(`loopdesk flywheel run exited with ${code}:\n${stdout}\n${stderr}`);
   let peakRssMb = hwmKb / 1024;
   let rssSource = 'VmHWM polled every 100 ms';
+  let cpuSeconds: number | null = null;
   if (useTime) {
-    const [, maxKb] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ');
+    const [, maxKb, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ');
     rmSync(timeFile, { force: true });
     peakRssMb = Number(maxKb) / 1024;
+    cpuSeconds = Number(user) + Number(sys);
     rssSource = '/usr/bin/time maximum resident set size';
   }
   const stages: Record<string, number> = {};
@@ -216,7 +222,7 @@ async function runCycle(target: Target): Promise<Cycle> {
     stages[stage!] = Number(s);
   }
   console.log(stdout.trim());
-  return { seconds, peakRssMb, rssSource, stages, stdout };
+  return { seconds, cpuSeconds, peakRssMb, rssSource, stages, stdout, load: loadavg()[0]! };
 }
 
 function childrenOf(pid: number): number[] {
@@ -320,6 +326,7 @@ async function main() {
     goal: GOAL,
     population,
     cycles: cycles.map(({ stdout, ...c }) => ({ ...c, output: stdout.trim().split('\n') })),
+    env: { LOOPDESK_WASM_OPTIMIZE: process.env.LOOPDESK_WASM_OPTIMIZE ?? null },
     seconds: (performance.now() - started) / 1000,
   };
   mkdirSync(RESULTS, { recursive: true });
@@ -356,12 +363,12 @@ function report(all: Record<string, Result>): string {
     `One tenant: ${p.articles} KB articles (all four FeedbackQA domains), ${p.tickets} train tickets each suggested once through \`/v1/suggest\` (gold passage shown in the top 8 for ${p.goldShown}), ` +
       `${first.agents} agents labelling every shown article (${(first.noise * 100).toFixed(0)}% of labels flipped): ${p.relevanceEvents} \`knowledge.relevance\` events and ${p.adoptionEvents} adoptions through \`/v1/events\`.`,
     '',
-    `| database | run | wall s | peak RSS MB | ${stages.join(' s | ')} s | goal met |`,
-    `|---|---|---|---|${stages.map(() => '---').join('|')}|---|`,
+    `| database | run | wall s | CPU s | load | peak RSS MB | ${stages.join(' s | ')} s | goal met |`,
+    `|---|---|---|---|---|---|${stages.map(() => '---').join('|')}|---|`,
     ...results.flatMap((r) =>
       r.cycles.map(
         (c, i) =>
-          `| ${r.database} | ${i + 1} | ${c.seconds.toFixed(1)} | ${c.peakRssMb.toFixed(0)} | ${stages.map((s) => (c.stages[s] === undefined ? '—' : c.stages[s]!.toFixed(1))).join(' | ')} | ${c.seconds <= GOAL.seconds && c.peakRssMb <= GOAL.rssMb ? 'yes' : 'no'} |`,
+          `| ${r.database} | ${i + 1} | ${c.seconds.toFixed(1)} | ${c.cpuSeconds?.toFixed(1) ?? '—'} | ${c.load?.toFixed(1) ?? '—'} | ${c.peakRssMb.toFixed(0)} | ${stages.map((s) => (c.stages[s] === undefined ? '—' : c.stages[s]!.toFixed(1))).join(' | ')} | ${c.seconds <= GOAL.seconds && c.peakRssMb <= GOAL.rssMb ? 'yes' : 'no'} |`,
       ),
     ),
     '',
