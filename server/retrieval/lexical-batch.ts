@@ -48,6 +48,8 @@ export async function retrieveLexicalAll(
   k: number,
   /** Called after each batch with the number of queries done. */
   onProgress?: (done: number) => void,
+  /** Read the chunks from the postings (only when a posting outlived its chunk). */
+  full = false,
 ): Promise<LexicalHit[][]> {
   const out: LexicalHit[][] = queries.map(() => []);
   const [stats] = await database.query<{ n: number; avglen: number; avglen_exact: number }>(
@@ -61,14 +63,21 @@ export async function retrieveLexicalAll(
   const avglen = Number(stats.avglen);
   const avglenExact = Number(stats.avglen_exact);
 
-  // Every chunk the postings may name, in the database's order of chunk ids (for ties), with the
-  // article it belongs to (chunks without one can rank but are dropped after the fusion, as the join does).
+  // Every chunk, in the database's order of chunk ids (for ties), with its article. Postings never
+  // outlive their chunk (the store deletes both in one transaction); should one name a chunk that is
+  // gone, the chunks are read again from the postings themselves (such a chunk can take a rank in a
+  // field, and is dropped after the fusion, as BM25_SQL's join drops it).
   const chunkRows = await database.query<{ chunk_id: string; article_id: string | null; title: string | null }>(
-    `select p.chunk_id, a.external_id as article_id, a.title
-       from (select distinct chunk_id from kb_postings where tenant_id = $1) p
-       left join kb_chunks c on c.tenant_id = $1 and c.chunk_id = p.chunk_id
-       left join kb_articles a on a.id = c.article_id
-      order by p.chunk_id`,
+    full
+      ? `select p.chunk_id, a.external_id as article_id, a.title
+           from (select distinct chunk_id from kb_postings where tenant_id = $1) p
+           left join kb_chunks c on c.tenant_id = $1 and c.chunk_id = p.chunk_id
+           left join kb_articles a on a.id = c.article_id
+          order by p.chunk_id`
+      : `select c.chunk_id, a.external_id as article_id, a.title
+           from kb_chunks c join kb_articles a on a.id = c.article_id
+          where c.tenant_id = $1
+          order by c.chunk_id`,
     [tenantId],
   );
   const chunkIndex = new Map<string, number>();
@@ -90,7 +99,9 @@ export async function retrieveLexicalAll(
       cached = 0;
       missing.splice(0, missing.length, ...new Set(weighted.flatMap((terms) => terms.map((t) => t.term))));
     }
-    cached += await loadPostings(database, tenantId, missing, chunkIndex, cache);
+    const loaded = await loadPostings(database, tenantId, missing, chunkIndex, cache);
+    if (loaded === null) return full ? Promise.reject(new Error('a posting names a chunk that is not in the postings')) : retrieveLexicalAll(database, tenantId, queries, k, onProgress, true);
+    cached += loaded;
 
     for (const [j, i] of live.entries()) {
       const terms = weighted[j]!;
@@ -158,29 +169,27 @@ async function weightedTerms(database: Database, tenantId: string, texts: string
   return out;
 }
 
-async function loadPostings(database: Database, tenantId: string, terms: string[], chunkIndex: Map<string, number>, cache: Map<string, Postings>): Promise<number> {
+/** Reads the terms' postings into the cache; the number read, or null when one names an unknown chunk. */
+async function loadPostings(database: Database, tenantId: string, terms: string[], chunkIndex: Map<string, number>, cache: Map<string, Postings>): Promise<number | null> {
   let loaded = 0;
   for (let i = 0; i < terms.length; i += 1_000) {
-    const rows = await database.query<{ term: string; chunk_id: string; tf: number; doc_len: number }>(
-      // In index order within a term, as the lateral lookup of BM25_SQL reads them.
-      `select term, chunk_id, tf, doc_len from kb_postings where tenant_id = $1 and term = any($2::text[]) order by term, chunk_id`,
+    // One row per term (arrays): far fewer rows to decode than one per posting.
+    const rows = await database.query<{ term: string; chunks: string[]; tf: number[]; doc_len: number[] }>(
+      `select term, array_agg(chunk_id) as chunks, array_agg(tf) as tf, array_agg(doc_len) as doc_len
+         from kb_postings where tenant_id = $1 and term = any($2::text[])
+        group by term`,
       [tenantId, terms.slice(i, i + 1_000)],
     );
-    let from = 0;
-    while (from < rows.length) {
-      let to = from;
-      while (to < rows.length && rows[to]!.term === rows[from]!.term) to++;
-      const n = to - from;
-      const p: Postings = { chunks: new Int32Array(n), tf: new Int32Array(n), docLen: new Int32Array(n) };
+    for (const row of rows) {
+      const n = row.chunks.length;
+      const p: Postings = { chunks: new Int32Array(n), tf: Int32Array.from(row.tf), docLen: Int32Array.from(row.doc_len) };
       for (let x = 0; x < n; x++) {
-        const row = rows[from + x]!;
-        p.chunks[x] = chunkIndex.get(row.chunk_id)!;
-        p.tf[x] = row.tf;
-        p.docLen[x] = row.doc_len;
+        const c = chunkIndex.get(row.chunks[x]!);
+        if (c === undefined) return null;
+        p.chunks[x] = c;
       }
-      cache.set(rows[from]!.term, p);
+      cache.set(row.term, p);
       loaded += n;
-      from = to;
     }
     for (const term of terms.slice(i, i + 1_000)) if (!cache.has(term)) cache.set(term, { chunks: new Int32Array(0), tf: new Int32Array(0), docLen: new Int32Array(0) });
   }

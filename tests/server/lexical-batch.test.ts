@@ -62,6 +62,16 @@ describe.each(DATABASE_KINDS)('retrieveLexicalAll on %s', (kind) => {
     expect(await retrieveLexicalAll(server.database, otherId, ['vaccination'], 10)).toEqual([[]]);
   });
 
+  it('matches it too when a posting outlived its chunk (read the chunks from the postings then)', async () => {
+    await server.database.query(`delete from kb_chunks where tenant_id = $1 and chunk_id in (select chunk_id from kb_chunks where tenant_id = $1 order by chunk_id limit 5)`, [tenantId]);
+    const queries = Array.from({ length: 20 }, () => sentence(3 + Math.floor(rand() * 6)));
+    const all = await retrieveLexicalAll(server.database, tenantId, queries, 75);
+    for (const [i, q] of queries.entries()) {
+      const one = (await retrieveLexical(server.database, tenantId, q, 75)).map((c) => ({ chunkId: c.chunkId, articleId: c.articleId, title: c.title, score: c.score, rank: c.rank }));
+      expect(all[i], `query ${i}`).toEqual(one);
+    }
+  });
+
   function articles3Title() {
     return 'Vaccination COVID';
   }
