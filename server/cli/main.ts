@@ -275,6 +275,8 @@ flywheel
       const result = await withBackend(configFromEnv(), (backend) => backend.runFlywheel(opts.tenant, bar.update));
       bar.stop();
       printFlywheelResult(result);
+      const stages = bar.summary();
+      if (stages) console.error(stages);
     } finally {
       bar.stop();
     }

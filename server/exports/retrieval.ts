@@ -132,13 +132,29 @@ function judgmentConditions(scope: ExportScope, params: Params): string[] {
   ];
 }
 
-/** The judgments of each suggestion of a page, in the order the suggestion showed the articles. */
+/**
+ * The judgments of each suggestion of a page, in the order the suggestion showed the articles. The
+ * events are those of judgmentConditions, found in one pass over the page's events: a label is its
+ * agent's latest on the article when it is first of its group newest first (the same test as
+ * notSuperseded's, which looks an event's later ones up one event at a time).
+ */
 async function judge(database: Database, scope: ExportScope, page: SuggestionRow[]) {
   const params = new Params();
-  const conditions = [...judgmentConditions(scope, params), `e.suggestion_id = any(${params.add(page.map((s) => s.suggestion_id))}::uuid[])`];
+  const ids = params.add(page.map((s) => s.suggestion_id));
+  const relevance = params.add('knowledge.relevance');
+  const conditions = [
+    ...eventConditions(scope, params),
+    `((e.type = ${relevance} and (e.newest = 1 or e.payload->>'articleId' is null))
+      or (e.type = 'adoption' and e.payload->>'outcome' = any(${params.add(ADOPTED)}::text[])))`,
+  ];
   const events = await database.query<JudgmentEvent>(
     `select e.suggestion_id::text as suggestion_id, e.agent_id::text as agent_id, e.type, e.payload
-       from events e where ${conditions.join(' and ')}
+       from (select e.*, case when e.type = ${relevance} then
+                    row_number() over (partition by e.tenant_id, e.suggestion_id, e.agent_id, e.type, e.payload->>'articleId'
+                                       order by e.client_created_at desc, e.id desc) end as newest
+               from events e
+              where e.suggestion_id = any(${ids}::uuid[]) and e.type in (${relevance}, 'adoption')) e
+      where ${conditions.join(' and ')}
       order by e.client_created_at, e.id`,
     params.values,
   );

@@ -3,7 +3,7 @@ import type { TicketContext } from '../../lib/contract';
 import type { Database } from '../db/client';
 import { models } from '../db/schema';
 import { composeExtractive, composeFromMemory, EXTRACTIVE_PROFILES } from '../generation/extractive';
-import { REPLY_MEMORY_KIND, ReplyMemory, replyTokenF1, termCounts, type ReplyMemoryEntry, type ReplyMemoryParams } from '../generation/reply-memory';
+import { REPLY_MEMORY_KIND, ReplyMemory, replyTokenF1, termCounts, type ReplyExample, type ReplyMemoryEntry, type ReplyMemoryParams } from '../generation/reply-memory';
 import type { ArticleText } from '../retrieval';
 import { stemmedLexemes } from '../retrieval/learned';
 import { namesIn, queryFromTicket } from '../retrieval/query';
@@ -109,33 +109,74 @@ export function memoryParams(replies: AdoptedReply[], minOverlap: number): Reply
 
 /** The arm-A extractive reply to an adopted reply's ticket, with the memory (or without, when null). */
 export function replayReply(reply: AdoptedReply, memory: ReplyMemory | null, minOverlap?: number): { text: string; used: boolean } {
-  const ticketText = [reply.ticket.subject ?? '', ...(reply.ticket.messages ?? []).map((m) => m.text)].join('\n');
   // Never the ticket's own reply: an evaluation must not find the answer it is scored against.
   const example = memory?.nearest(reply.lexemes, 1, (e) => e.suggestionId === reply.suggestionId, minOverlap)[0];
-  const fromMemory = example ? composeFromMemory(reply.query, ticketText, reply.articles, example, 'A', 'replay') : null;
+  const fromMemory = example ? composeFromMemory(reply.query, ticketTextOf(reply), reply.articles, example, 'A', 'replay') : null;
   if (fromMemory) return { text: fromMemory.text, used: true };
   return { text: composeExtractive(reply.query, reply.articles, EXTRACTIVE_PROFILES[0], 'replay').text, used: false };
 }
 
-export function evaluateMemory(replies: AdoptedReply[], memory: ReplyMemory | null, minOverlap?: number): ReplyMemoryMetrics {
-  let f1 = 0;
-  let used = 0;
+function ticketTextOf(reply: AdoptedReply): string {
+  return [reply.ticket.subject ?? '', ...(reply.ticket.messages ?? []).map((m) => m.text)].join('\n');
+}
+
+/**
+ * Token F1 of replayReply for each of several overlap thresholds, computed once where they agree:
+ * the memory is searched once (nearest with threshold t is the first example of that search with
+ * overlap ≥ t), each example is composed once, and the reply without a memory (the same whatever
+ * the memory) once per reply for the whole run (`scores`).
+ */
+function replayScores(reply: AdoptedReply, memory: ReplyMemory | null, thresholds: number[], scores: ReplayCache): { f1: number; used: boolean }[] {
+  const examples = memory?.nearest(reply.lexemes, Infinity, (e) => e.suggestionId === reply.suggestionId, 0) ?? [];
+  const composed = new Map<ReplyExample, number | null>();
+  return thresholds.map((t) => {
+    const example = examples.find((e) => e.overlap >= t);
+    if (example) {
+      if (!composed.has(example)) {
+        const fromMemory = composeFromMemory(reply.query, ticketTextOf(reply), reply.articles, example, 'A', 'replay');
+        composed.set(example, fromMemory ? replyTokenF1(fromMemory.text, reply.finalText) : null);
+      }
+      const f1 = composed.get(example)!;
+      if (f1 !== null) return { f1, used: true };
+    }
+    let f1 = scores.get(reply);
+    if (f1 === undefined) {
+      f1 = replyTokenF1(composeExtractive(reply.query, reply.articles, EXTRACTIVE_PROFILES[0], 'replay').text, reply.finalText);
+      scores.set(reply, f1);
+    }
+    return { f1, used: false };
+  });
+}
+
+/** Token F1 of each reply's extractive reply without a memory, kept for one flywheel run. */
+type ReplayCache = WeakMap<AdoptedReply, number>;
+
+function evaluateThresholds(replies: AdoptedReply[], memory: ReplyMemory | null, thresholds: number[], scores: ReplayCache): ReplyMemoryMetrics[] {
+  const f1 = thresholds.map(() => 0);
+  const used = thresholds.map(() => 0);
   for (const r of replies) {
-    const replay = replayReply(r, memory, minOverlap);
-    f1 += replyTokenF1(replay.text, r.finalText);
-    if (replay.used) used++;
+    replayScores(r, memory, thresholds, scores).forEach((s, i) => {
+      f1[i]! += s.f1;
+      if (s.used) used[i]!++;
+    });
   }
   const n = Math.max(1, replies.length);
-  return { replies: replies.length, tokenF1: f1 / n, usedMemory: used / n };
+  return thresholds.map((_, i) => ({ replies: replies.length, tokenF1: f1[i]! / n, usedMemory: used[i]! / n }));
+}
+
+export function evaluateMemory(replies: AdoptedReply[], memory: ReplyMemory | null, minOverlap?: number, scores: ReplayCache = new WeakMap()): ReplyMemoryMetrics {
+  return evaluateThresholds(replies, memory, [minOverlap ?? memory?.params.minOverlap ?? 0], scores)[0]!;
 }
 
 /** The overlap threshold with the best leave-one-out token F1 on these replies (ties: the stricter). */
-export function chooseMinOverlap(replies: AdoptedReply[]): number {
+export function chooseMinOverlap(replies: AdoptedReply[], scores: ReplayCache = new WeakMap()): number {
   const memory = new ReplyMemory('choose', 0, memoryParams(replies, 0));
+  const thresholds = [...OVERLAP_GRID].reverse();
+  const metrics = evaluateThresholds(replies, memory, thresholds, scores);
   let best: number = OVERLAP_GRID.at(-1)!;
   let bestF1 = -1;
-  for (const threshold of [...OVERLAP_GRID].reverse()) {
-    const { tokenF1 } = evaluateMemory(replies, memory, threshold);
+  for (const [i, threshold] of thresholds.entries()) {
+    const { tokenF1 } = metrics[i]!;
     if (tokenF1 > bestF1 + 1e-12) {
       bestF1 = tokenF1;
       best = threshold;
@@ -164,8 +205,9 @@ export async function runReplyMemory(database: Database, tenantId: string, optio
     return { modelId: null, version: null, status: 'skipped', reason: `too few adopted replies (${replies.length}, at least ${MIN_ADOPTED_REPLIES})`, heldOut: null, trainedOn, seconds: seconds() };
   }
 
-  const minOverlap = chooseMinOverlap(train);
-  const candidate = { ...evaluateMemory(heldOut, new ReplyMemory('candidate', 0, memoryParams(train, minOverlap))), minOverlap };
+  const scores: ReplayCache = new WeakMap();
+  const minOverlap = chooseMinOverlap(train, scores);
+  const candidate = { ...evaluateMemory(heldOut, new ReplyMemory('candidate', 0, memoryParams(train, minOverlap)), undefined, scores), minOverlap };
   const [promoted] = await database.query<{ id: string; version: number; params: ReplyMemoryParams }>(
     `select id::text as id, version, params from models where tenant_id = $1 and kind = $2 and status = 'promoted' limit 1`,
     [tenantId, REPLY_MEMORY_KIND],
@@ -174,10 +216,10 @@ export async function runReplyMemory(database: Database, tenantId: string, optio
   const currentMemory = promoted
     ? new ReplyMemory(promoted.id, promoted.version, { ...promoted.params, entries: promoted.params.entries.filter((e) => !held.has(e.suggestionId)) })
     : null;
-  const current = { ...evaluateMemory(heldOut, currentMemory), version: promoted?.version ?? null };
+  const current = { ...evaluateMemory(heldOut, currentMemory, undefined, scores), version: promoted?.version ?? null };
   const passes = candidate.tokenF1 > current.tokenF1;
 
-  const params = memoryParams(replies, chooseMinOverlap(replies));
+  const params = memoryParams(replies, chooseMinOverlap(replies, scores));
   const id = randomUUID();
   const version = await nextVersion(database, tenantId, REPLY_MEMORY_KIND);
   await database.db.insert(models).values({

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client';
 import { models } from '../db/schema';
 import { CITED_GRADE, judgedSuggestionPages, LABEL_GRADE } from '../exports/retrieval';
-import { estimateAnnotationQuality, pairKey, queryKeyOf, type AgentLabel, type AnnotationQuality } from './annotators';
 import { PAGE_SIZE } from '../exports/scope';
 import { CANDIDATES } from '../retrieval';
 import { LearnedRetrieval, stemmedLexemes, type Candidate, type ModelCache, type RetrievalModelParams } from '../retrieval/learned';
-import { retrieveLexical } from '../retrieval/lexical';
+import { retrieveLexicalAll } from '../retrieval/lexical-batch';
+import { estimateAnnotationQuality, pairKey, queryKeyOf, type AgentLabel, type AnnotationQuality } from './annotators';
 import { beats, heldOutMetrics, positivesOf, rankArticles, splitHeldOut, trainModel, type HeldOutMetrics, type JudgedQuery, type QueryContext } from './learn';
 import { nextVersion, promoteModel, RETRIEVAL_KIND, type ModelInvalidator } from './models';
 import { runReplyMemory, type ReplyMemoryRunResult } from './reply-memory';
@@ -91,13 +91,13 @@ async function runRetrievalFlywheel(
   await database.query('analyze suggestions');
   const scope = { tenantId, time: 'received' as const, pageSize: PAGE_SIZE };
   const agentLabels: AgentLabel[] = [];
-  const texts = new Map<string, string>();
+  const firstTextOf = new Map<string, string>();
   let labels = 0;
   for await (const page of judgedSuggestionPages(database, scope)) {
     for (const { query, judgments } of page) {
       if (!query.trim()) continue;
       const queryKey = queryKeyOf(query);
-      if (!texts.has(queryKey)) texts.set(queryKey, query);
+      if (!firstTextOf.has(queryKey)) firstTextOf.set(queryKey, query);
       for (const j of judgments) {
         for (const { agentId, label } of j.byAgent) {
           agentLabels.push({ queryKey, articleId: j.articleId, agentId, relevant: LABEL_GRADE[label] >= 1, rank: j.rank, cited: j.citedBy.includes(agentId) });
@@ -115,7 +115,7 @@ async function runRetrievalFlywheel(
   const byQuery = new Map<string, JudgedQuery>();
   for (const l of agentLabels) {
     let q = byQuery.get(l.queryKey);
-    if (!q) byQuery.set(l.queryKey, (q = { qid: `q${byQuery.size + 1}`, query: texts.get(l.queryKey)!, grades: new Map(), relevance: quality ? new Map() : undefined }));
+    if (!q) byQuery.set(l.queryKey, (q = { qid: `q${byQuery.size + 1}`, query: firstTextOf.get(l.queryKey)!, grades: new Map(), relevance: quality ? new Map() : undefined }));
     const grade = l.relevant === null ? CITED_GRADE : l.relevant ? 2 : 0;
     q.grades.set(l.articleId, Math.max(q.grades.get(l.articleId) ?? 0, grade));
     q.relevance?.set(l.articleId, quality!.posterior.get(pairKey(l.queryKey, l.articleId))!);
@@ -139,27 +139,26 @@ async function runRetrievalFlywheel(
   });
   if (queries.length < MIN_QUERIES || !heldOut.length || !positives) return skipped(`too few judged queries (${queries.length}, at least ${MIN_QUERIES} with positives)`);
 
-  // Retrieve: each judged query's lexical list and lexemes, as retrieval sees them now.
+  // Retrieve: each judged query's lexical list and lexemes, as retrieval sees them now. Queries
+  // share texts (a ticket suggested again, agents' repeated questions): each text is retrieved once,
+  // all of them together (retrieveLexicalAll gives the lists retrieveLexical gives, one by one).
+  const texts = [...new Set(queries.map((q) => q.query))];
   const contexts = new Map<string, QueryContext>();
   const titles = new Map(
     (await database.query<{ id: string; title: string }>(`select external_id as id, title from kb_articles where tenant_id = $1`, [tenantId])).map((r) => [r.id, r.title]),
   );
   const titleOf = (id: string) => titles.get(id) ?? '';
-  for (let i = 0; i < queries.length; i += 100) {
-    const batch = queries.slice(i, i + 100);
-    const lexemes = await stemmedLexemes(database, batch.map((q) => q.query));
-    for (const [j, q] of batch.entries()) {
-      const lexical: Candidate[] = (await retrieveLexical(database, tenantId, q.query, CANDIDATES)).map((c, r) => ({
-        articleId: c.articleId,
-        title: c.title,
-        lexicalRank: r + 1,
-        lexicalScore: c.score,
-      }));
-      contexts.set(q.qid, { lexical, lexemes: lexemes[j] ?? [] });
-      progress('retrieve', i + j + 1, queries.length);
+  progress('retrieve', 0, texts.length);
+  const lists = await retrieveLexicalAll(database, tenantId, texts, CANDIDATES, (done) => progress('retrieve', done, texts.length));
+  for (let i = 0; i < texts.length; i += 1_000) {
+    const batch = texts.slice(i, i + 1_000);
+    const lexemes = await stemmedLexemes(database, batch);
+    for (const [j, text] of batch.entries()) {
+      const lexical: Candidate[] = lists[i + j]!.map((c) => ({ articleId: c.articleId, title: c.title, lexicalRank: c.rank, lexicalScore: c.score }));
+      contexts.set(text, { lexical, lexemes: lexemes[j] ?? [] });
     }
   }
-  const contextOf = (q: JudgedQuery) => contexts.get(q.qid)!;
+  const contextOf = (q: JudgedQuery) => contexts.get(q.query)!;
 
   // Learn on the training slice, evaluate on the held-out one against what is promoted now.
   progress('learn', 0, 2);
@@ -179,6 +178,7 @@ async function runRetrievalFlywheel(
 
   // Gate, refit on everything, store.
   const passes = beats(candidate, current);
+  progress('learn', 1, 2);
   const final = trainModel(queries, contextOf, titleOf);
   progress('learn', 2, 2);
   const id = randomUUID();

@@ -4,7 +4,7 @@ import type { Database } from '../db/client';
 /** Okapi BM25 parameters. */
 export const BM25 = { k1: 1.2, b: 0.75 } as const;
 /** Longest query text analysed; ticket text beyond this adds noise, not recall. */
-const MAX_QUERY_CHARS = 4_000;
+export const MAX_QUERY_CHARS = 4_000;
 
 export interface RetrievedChunk extends RetrievedArticle {
   content: string;
@@ -17,7 +17,7 @@ export const EXACT_PREFIX = '=';
 /** Constant of reciprocal rank fusion: 60, as in Cormack et al. (2009). */
 export const RRF_K = 60;
 /** Ranks per field that take part in the fusion. */
-const FUSED_DEPTH = 200;
+export const FUSED_DEPTH = 200;
 /**
  * Most query terms scored per field, the rarest first. Short questions are unaffected; for a long
  * ticket the common terms dropped carry little weight and the longest postings lists.
@@ -63,15 +63,20 @@ weighted as materialized (
 ),
 -- One index lookup per query term (lateral; 'offset 0' keeps the planner from flattening it into a
 -- join), whatever the statistics say: PGlite never auto-analyzes, and a plan that reads the tenant's
--- whole postings list and filters it afterwards is orders of magnitude slower.
+-- whole postings list and filters it afterwards is orders of magnitude slower. Each chunk's terms
+-- are summed in term order (the input is sorted by it): floating-point sums depend on their order,
+-- and without one, identical chunks could differ in the last bit and so not tie (broken by chunk id).
 field_scores as materialized (
-  select w.exact, p.chunk_id,
-         sum(w.idf * p.tf * ${BM25.k1 + 1} /
-             (p.tf + ${BM25.k1} * (1 - ${BM25.b} + ${BM25.b} * p.doc_len / (case when w.exact then stats.avglen_exact else stats.avglen end)))) as score
-    from weighted w
-         cross join lateral (select chunk_id, tf, doc_len from kb_postings where tenant_id = $1 and term = w.term offset 0) p,
-         stats
-   group by w.exact, p.chunk_id
+  select exact, chunk_id, sum(v) as score from (
+    select w.exact, p.chunk_id, w.term,
+           w.idf * p.tf * ${BM25.k1 + 1} /
+             (p.tf + ${BM25.k1} * (1 - ${BM25.b} + ${BM25.b} * p.doc_len / (case when w.exact then stats.avglen_exact else stats.avglen end))) as v
+      from weighted w
+           cross join lateral (select chunk_id, tf, doc_len from kb_postings where tenant_id = $1 and term = w.term offset 0) p,
+           stats
+     order by w.exact, p.chunk_id, w.term
+  ) terms
+   group by exact, chunk_id
 ),
 -- Each field's best chunks by a top-N sort, not a window over every matching chunk.
 ranked as (
