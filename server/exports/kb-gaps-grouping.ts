@@ -48,18 +48,38 @@ export interface MissingGroup {
   texts: string[];
   /** The newest member's receipt time (ISO 8601). */
   newestAt: string;
+  /**
+   * Tickets like these (cosine to the cluster's centre at least the clustering threshold) where an
+   * agent judged a shown article relevant, and the articles they judged relevant, most often first.
+   */
+  answered: { tickets: number; articles: { articleId: string; tickets: number }[] };
+  /**
+   * Most tickets like these were answered by an existing article (answered.tickets ≥ tickets): the
+   * knowledge is probably there and retrieval missed it for these phrasings, rather than missing.
+   */
+  retrievalMiss: boolean;
+}
+
+/** A ticket where an agent judged a shown article relevant or partly relevant. */
+export interface AnsweredTicket {
+  ticketId: string;
+  queryTerms: string[];
+  articleIds: string[];
 }
 
 export interface MissingGrouper {
   /** A description of the method, printed with the report. */
   readonly method: string;
   add(item: GapItem): void;
+  /** A ticket that found an answer, to tell a missing article from a retrieval miss. */
+  addAnswered(ticket: AnsweredTicket): void;
   /** The clusters, the one with most tickets first. */
   groups(): MissingGroup[];
 }
 
 /** An item joins a cluster when the cosine similarity of its vector and the cluster's centre is at least this. */
-export const SIMILARITY = 0.3;
+/** Tuned on FeedbackQA Australia's train tickets (bench/kb-gaps.ts BENCH_KB_GAPS_SWEEP): 0.2–0.35 tried. */
+export const SIMILARITY = 0.25;
 /**
  * A flag's own words weigh this many times the ticket's query in its vector: two flags on one
  * ticket about different things (share only the query) stay apart (cosine 1/(w²+1) = 0.1), two
@@ -122,21 +142,28 @@ function clip(text: string): string {
  * centre, keeping its own cluster unless another one is closer. Items with no words at all are
  * clustered by their exact text. All items are held until `groups()`: IDF needs them all.
  */
-export function createMissingGrouper(): MissingGrouper {
+export function createMissingGrouper(options: { similarity?: number } = {}): MissingGrouper {
+  const similarity = options.similarity ?? SIMILARITY;
   const items: GapItem[] = [];
+  const answered: AnsweredTicket[] = [];
   return {
     method:
       `flags and tickets where no shown article was relevant, clustered by their words: TF-IDF over ` +
       `stemmed words (a flag's proposed title and description weigh ${FLAG_WEIGHT}× its ticket's query), ` +
-      `cosine similarity, leader clustering at ${SIMILARITY} to the cluster centre refined by ` +
-      `${REFINE_PASSES} reassignment passes`,
+      `cosine similarity, leader clustering at ${similarity} to the cluster centre refined by ` +
+      `${REFINE_PASSES} reassignment passes; a cluster is a likely retrieval miss when at least as many ` +
+      `tickets as similar (the same threshold) found an article relevant`,
     add(item) {
       items.push(item);
     },
+    addAnswered(ticket) {
+      answered.push(ticket);
+    },
     groups() {
       items.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.suggestionId.localeCompare(b.suggestionId));
-      const vectors = vectorize(items);
-      const assignment = cluster(vectors, items);
+      const { vectors, answeredVectors } = vectorize(items, answered);
+      const answeredIndex = indexByTerm(answeredVectors);
+      const assignment = cluster(vectors, items, similarity);
       const byCluster = new Map<number, number[]>();
       assignment.forEach((c, i) => {
         const list = byCluster.get(c);
@@ -144,27 +171,74 @@ export function createMissingGrouper(): MissingGrouper {
         else byCluster.set(c, [i]);
       });
       return [...byCluster.values()]
-        .map((members) => describe(members, items, vectors))
+        .map((members) => describe(members, items, vectors, (centre) => similarAnswered(centre, similarity, answered, answeredVectors, answeredIndex)))
         .sort((a, b) => b.tickets - a.tickets || b.flags - a.flags || a.title.localeCompare(b.title));
     },
   };
 }
 
-function vectorize(items: GapItem[]): Vector[] {
+/** Unit TF-IDF vectors of the items and of the answered tickets, with IDF over both. */
+function vectorize(items: GapItem[], answered: AnsweredTicket[]) {
   const df = new Map<string, number>();
-  for (const item of items) for (const term of new Set([...item.queryTerms, ...(item.flagTerms ?? [])])) df.set(term, (df.get(term) ?? 0) + 1);
-  const idf = (term: string) => Math.log((1 + items.length) / (1 + (df.get(term) ?? 0))) + 1;
+  const count = (terms: Iterable<string>) => {
+    for (const term of new Set(terms)) df.set(term, (df.get(term) ?? 0) + 1);
+  };
+  for (const item of items) count([...item.queryTerms, ...(item.flagTerms ?? [])]);
+  for (const ticket of answered) count(ticket.queryTerms);
+  const n = items.length + answered.length;
+  const idf = (term: string) => Math.log((1 + n) / (1 + (df.get(term) ?? 0))) + 1;
   const tfidf = (terms: string[]): Vector => unit(new Map([...new Set(terms)].map((t) => [t, idf(t)])));
-  return items.map((item) => {
+  const vectors = items.map((item) => {
     const v: Vector = new Map();
     addScaled(v, tfidf(item.flagTerms ?? []), FLAG_WEIGHT);
     addScaled(v, tfidf(item.queryTerms), 1);
     return unit(v);
   });
+  return { vectors, answeredVectors: answered.map((t) => tfidf(t.queryTerms)) };
+}
+
+function indexByTerm(vectors: Vector[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  vectors.forEach((v, i) => {
+    for (const term of v.keys()) {
+      const list = index.get(term);
+      if (list) list.push(i);
+      else index.set(term, [i]);
+    }
+  });
+  return index;
+}
+
+/** Answered tickets whose vector is at least `threshold` similar to the (unit) centre. */
+function similarAnswered(centre: Vector, threshold: number, answered: AnsweredTicket[], vectors: Vector[], index: Map<string, number[]>): MissingGroup['answered'] {
+  const tickets = new Set<string>();
+  const articles = new Map<string, Set<string>>();
+  const seen = new Set<number>();
+  for (const term of centre.keys()) {
+    for (const i of index.get(term) ?? []) {
+      if (seen.has(i)) continue;
+      seen.add(i);
+      if (dot(centre, vectors[i]!) < threshold) continue;
+      const ticket = answered[i]!;
+      tickets.add(ticket.ticketId);
+      for (const id of ticket.articleIds) {
+        const set = articles.get(id);
+        if (set) set.add(ticket.ticketId);
+        else articles.set(id, new Set([ticket.ticketId]));
+      }
+    }
+  }
+  return {
+    tickets: tickets.size,
+    articles: [...articles]
+      .map(([articleId, t]) => ({ articleId, tickets: t.size }))
+      .sort((a, b) => b.tickets - a.tickets || a.articleId.localeCompare(b.articleId))
+      .slice(0, 3),
+  };
 }
 
 /** The cluster index of each item. */
-function cluster(vectors: Vector[], items: GapItem[]): number[] {
+function cluster(vectors: Vector[], items: GapItem[], threshold: number): number[] {
   const clusters: Cluster[] = [];
   const assignment: number[] = new Array(vectors.length).fill(-1);
   const byExactText = new Map<string, number>();
@@ -195,7 +269,7 @@ function cluster(vectors: Vector[], items: GapItem[]): number[] {
       return;
     }
     let best = -1;
-    let bestScore = SIMILARITY;
+    let bestScore = threshold;
     const seen = new Set<number>();
     for (const term of v.keys()) {
       for (const index of byTerm.get(term) ?? []) {
@@ -235,7 +309,7 @@ function cluster(vectors: Vector[], items: GapItem[]): number[] {
           if (seen.has(index)) continue;
           seen.add(index);
           const score = similarity(v, centres[index]!);
-          if (score > bestScore && score >= SIMILARITY) {
+          if (score > bestScore && score >= threshold) {
             best = index;
             bestScore = score;
           }
@@ -256,7 +330,7 @@ function cluster(vectors: Vector[], items: GapItem[]): number[] {
   return assignment;
 }
 
-function describe(members: number[], items: GapItem[], vectors: Vector[]): MissingGroup {
+function describe(members: number[], items: GapItem[], vectors: Vector[], answeredNear: (centre: Vector) => MissingGroup['answered']): MissingGroup {
   const centre: Vector = new Map();
   for (const i of members) addScaled(centre, vectors[i]!, 1);
   // Most representative first: closest to the centre, then oldest.
@@ -285,6 +359,7 @@ function describe(members: number[], items: GapItem[], vectors: Vector[]): Missi
   }
   const [title] = [...titles].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? [];
   const top = items[ranked[0]!]!;
+  const answered = answeredNear(unit(centre));
   return {
     title: title ?? clip(top.description?.trim() || top.query),
     flags: flags.length,
@@ -295,5 +370,7 @@ function describe(members: number[], items: GapItem[], vectors: Vector[]): Missi
     exampleDescriptions: descriptions,
     texts,
     newestAt,
+    answered,
+    retrievalMiss: answered.tickets > 0 && answered.tickets >= tickets.size,
   };
 }

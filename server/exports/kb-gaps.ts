@@ -4,7 +4,7 @@ import { stemmedLexemes } from '../retrieval/learned';
 import { retrieveLexical } from '../retrieval/lexical';
 import { queryFromTicket } from '../retrieval/query';
 import { createMissingGrouper, REPRESENTATIVE_TEXTS, type GapItem, type MissingGroup, type MissingGrouper } from './kb-gaps-grouping';
-import { eventConditions, eventPages, notSuperseded, Params, type ExportScope } from './scope';
+import { afterCursor, eventConditions, eventPages, keysetPages, notSuperseded, Params, type ExportScope, type KeysetRow } from './scope';
 import { csvRow, mdCell } from './text';
 
 export type KbGapFormat = 'markdown' | 'csv';
@@ -31,6 +31,8 @@ export interface ArticleRef {
 export interface KbGapCluster extends MissingGroup {
   /** The top CLOSEST_ARTICLES articles of the tenant's lexical retrieval for the cluster's text. */
   closestArticles: ArticleRef[];
+  /** The articles similar tickets found relevant, with how many of those tickets did. */
+  answeredBy: (ArticleRef & { tickets: number })[];
   /** Articles created or changed after the cluster's newest member that answer its tickets (see COVERED_SHARE). */
   coveredBy: ArticleRef[];
   covered: boolean;
@@ -117,8 +119,22 @@ export async function buildKbGapReport(
     const terms = await stemmedLexemes(database, page.map((t) => t.query));
     page.forEach((t, j) => grouper.add({ kind: 'ticket', ...t, queryTerms: terms[j]!, noRelevant: true }));
   }
+  for await (const page of answeredTickets(database, scope)) {
+    const terms = await stemmedLexemes(database, page.map((row) => queryFromTicket(row.context)));
+    page.forEach((row, i) => grouper.addAnswered({ ticketId: row.ticket_id, queryTerms: terms[i]!, articleIds: row.article_ids }));
+  }
+  const groups = grouper.groups();
+  const answeredTitles = await articleRefs(database, scope.tenantId, groups.flatMap((g) => g.answered.articles.map((a) => a.articleId)));
   const missing: KbGapCluster[] = [];
-  for (const group of grouper.groups()) missing.push({ ...group, ...(await nearArticles(database, scope.tenantId, group)) });
+  for (const group of groups) {
+    missing.push({
+      ...group,
+      answeredBy: group.answered.articles.map((a) => ({ ...(answeredTitles.get(a.articleId) ?? { articleId: a.articleId, title: a.articleId, url: null }), tickets: a.tickets })),
+      ...(await nearArticles(database, scope.tenantId, group)),
+    });
+  }
+  // What to write first: likely gaps before likely retrieval misses, each largest first.
+  missing.sort((a, b) => Number(a.retrievalMiss) - Number(b.retrievalMiss));
   return {
     method: grouper.method,
     missing,
@@ -161,6 +177,40 @@ async function noRelevantTickets(database: Database, scope: ExportScope) {
     });
   }
   return out;
+}
+
+/**
+ * Suggestions in the scope where, by each agent's latest label, some shown article was relevant or
+ * partly relevant; with those articles. Read page by page.
+ */
+function answeredTickets(database: Database, scope: ExportScope) {
+  return keysetPages<{ ticket_id: string; context: TicketContext; article_ids: string[] } & KeysetRow>(database, scope.pageSize, (params, after) => {
+    const conditions = [
+      ...eventConditions(scope, params),
+      `e.type = 'knowledge.relevance'`,
+      notSuperseded('knowledge.relevance', params, `and later.payload->>'articleId' = e.payload->>'articleId'`),
+    ];
+    return `select s.ticket_id, s.context, l.article_ids, s.created_at::text as cursor_time, s.id::text as cursor_id
+              from (select e.suggestion_id,
+                           array_agg(distinct e.payload->>'articleId') filter (where e.payload->>'label' in ('relevant', 'partly')) as article_ids
+                      from events e
+                     where ${conditions.join(' and ')}
+                     group by e.suggestion_id) l
+              join suggestions s on s.id = l.suggestion_id
+             where l.article_ids is not null ${afterCursor(params, after, 's.created_at', 's.id').map((c) => `and ${c}`).join(' ')}
+             order by s.created_at, s.id
+             limit ${scope.pageSize}`;
+  });
+}
+
+/** Titles and URLs of articles by their own ids; ids no longer in the knowledge base are left out. */
+async function articleRefs(database: Database, tenantId: string, ids: string[]): Promise<Map<string, ArticleRef>> {
+  if (!ids.length) return new Map();
+  const rows = await database.query<{ article_id: string; title: string; url: string | null }>(
+    `select external_id as article_id, title, url from kb_articles where tenant_id = $1::uuid and external_id = any($2::text[])`,
+    [tenantId, [...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.article_id, { articleId: r.article_id, title: r.title, url: r.url }]));
 }
 
 /** The articles the tenant's lexical retrieval ranks first for a text, with their update time. */
@@ -256,25 +306,29 @@ function articleLink(a: ArticleRef): string {
 /** The report as Markdown: a heading per part, one table row per cluster or article. */
 export function kbGapMarkdown(report: KbGapReport, scopeText: string, generatedAt: Date): string {
   const covered = report.missing.filter((g) => g.covered).length;
+  const misses = report.missing.filter((g) => g.retrievalMiss).length;
   const lines = [
     '# Knowledge-base gap report',
     '',
     `Generated ${generatedAt.toISOString()} from ${scopeText}.`,
     '',
-    `## Missing knowledge: ${report.missingFlags} ${plural(report.missingFlags, 'flag')} and ${report.noRelevantTickets} ${plural(report.noRelevantTickets, 'ticket')} with nothing relevant in ${report.missing.length} ${plural(report.missing.length, 'cluster')}, ${covered} covered`,
+    `## Missing knowledge: ${report.missingFlags} ${plural(report.missingFlags, 'flag')} and ${report.noRelevantTickets} ${plural(report.noRelevantTickets, 'ticket')} with nothing relevant in ${report.missing.length} ${plural(report.missing.length, 'cluster')}, ${misses} likely retrieval ${plural(misses, 'miss', 'misses')}, ${covered} covered`,
     '',
-    `Clustering: ${report.method}. Covered: ${COVERED_DEFINITION}.`,
+    `Clustering: ${report.method}. Covered: ${COVERED_DEFINITION}. Likely gaps come first, then likely retrieval misses (the articles exist; retrieval did not show them for these phrasings).`,
     '',
   ];
   if (report.missing.length) {
     lines.push(
-      '| # | Cluster | Flags | Nothing relevant | Tickets | Covered | Closest articles | Categories | Example tickets | Example descriptions |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      '| # | Cluster | Flags | Nothing relevant | Tickets | Covered | Closest articles | Similar tickets answered | Categories | Example tickets | Example descriptions |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
     );
     report.missing.forEach((g, i) => {
       const coveredCell = g.covered ? `yes: ${g.coveredBy.map(articleLink).join(', ')}` : 'no';
+      const answeredCell = g.answered.tickets
+        ? `${g.retrievalMiss ? '**likely retrieval miss**: ' : ''}${g.answered.tickets}, by ${g.answeredBy.map((a) => `${articleLink(a)} (${a.tickets})`).join(', ')}`
+        : '0';
       lines.push(
-        `| ${i + 1} | ${mdCell(g.title)} | ${g.flags} | ${g.noRelevantTickets} | ${g.tickets} | ${coveredCell} | ${g.closestArticles.map(articleLink).join('<br>')} | ${mdCell(g.categories.map((c) => `${c.category} (${c.flags})`).join(', '))} | ${mdCell(g.exampleTickets.join(', '))} | ${mdCell(g.exampleDescriptions.join(' / '))} |`,
+        `| ${i + 1} | ${mdCell(g.title)} | ${g.flags} | ${g.noRelevantTickets} | ${g.tickets} | ${coveredCell} | ${g.closestArticles.map(articleLink).join('<br>')} | ${answeredCell} | ${mdCell(g.categories.map((c) => `${c.category} (${c.flags})`).join(', '))} | ${mdCell(g.exampleTickets.join(', '))} | ${mdCell(g.exampleDescriptions.join(' / '))} |`,
       );
     });
   } else {
@@ -309,6 +363,9 @@ export const KB_GAP_CSV_COLUMNS = [
   'covered_by',
   'closest_articles',
   'closest_titles',
+  'similar_answered_tickets',
+  'answered_by',
+  'retrieval_miss',
   'categories',
   'example_tickets',
   'example_descriptions',
@@ -316,8 +373,9 @@ export const KB_GAP_CSV_COLUMNS = [
 
 /**
  * The report as one CSV table: `section` is `missing` (key: the cluster's number) or `outdated`
- * (key: the article id); lists inside a cell are separated by `; `; `covered` is `yes` or `no`
- * for clusters, `covered_by` and `closest_articles` article ids, `closest_titles` their titles.
+ * (key: the article id); lists inside a cell are separated by `; `; `covered` and `retrieval_miss`
+ * are `yes` or `no` for clusters; `covered_by`, `closest_articles` and `answered_by` article ids,
+ * `closest_titles` the closest articles' titles.
  */
 export function kbGapCsv(report: KbGapReport): string {
   let out = csvRow(KB_GAP_CSV_COLUMNS);
@@ -333,15 +391,18 @@ export function kbGapCsv(report: KbGapReport): string {
       g.coveredBy.map((a) => a.articleId).join('; '),
       g.closestArticles.map((a) => a.articleId).join('; '),
       g.closestArticles.map((a) => a.title).join('; '),
+      g.answered.tickets,
+      g.answeredBy.map((a) => a.articleId).join('; '),
+      g.retrievalMiss ? 'yes' : 'no',
       g.categories.map((c) => `${c.category} (${c.flags})`).join('; '),
       g.exampleTickets.join('; '),
       g.exampleDescriptions.join('; '),
     ]);
   });
-  for (const a of report.outdated) out += csvRow(['outdated', a.articleId, a.title ?? '', a.flags, '', a.tickets, '', '', '', '', '', a.exampleTickets.join('; '), '']);
+  for (const a of report.outdated) out += csvRow(['outdated', a.articleId, a.title ?? '', a.flags, '', a.tickets, '', '', '', '', '', '', '', '', a.exampleTickets.join('; '), '']);
   return out;
 }
 
-function plural(n: number, word: string): string {
-  return n === 1 ? word : `${word}s`;
+function plural(n: number, word: string, many = `${word}s`): string {
+  return n === 1 ? word : many;
 }

@@ -385,7 +385,7 @@ describe.each(DATABASE_KINDS)('exports on %s', (kind) => {
       expect(text).toMatch(/^# Knowledge-base gap report/);
       // Flags: two on volume pricing, one on Canada, all on the battery ticket (labelled outdated only).
       // Nothing relevant: battery and reset; refund's outdated label was corrected to relevant.
-      expect(text).toMatch(/## Missing knowledge: 3 flags and 2 tickets with nothing relevant in 3 clusters, 0 covered/);
+      expect(text).toMatch(/## Missing knowledge: 3 flags and 2 tickets with nothing relevant in 3 clusters, 0 likely retrieval misses, 0 covered/);
       expect(text).toContain('Covered: a cluster is covered when');
       expect(text).toMatch(/\| 1 \| Volume pricing for landlord(s| accounts) \| 2 \| 1 \| 1 \| no \| .* \| pricing \(2\) \| b-3 \|/);
       expect(text).toMatch(/\| 2 \| Customers ask whether we ship to Canada \\\| and how long it takes \| 1 \| 1 \| 1 \| no \|/);
@@ -435,11 +435,34 @@ describe.each(DATABASE_KINDS)('exports on %s', (kind) => {
         // The others are not answered by it: Canada shipping, and the reset ticket (its article is old).
         expect(missing.filter((r) => r.covered === 'yes')).toHaveLength(1);
         const markdown = (await exportText(server, lead, 'kb-gaps')).text;
-        expect(markdown).toMatch(/in 3 clusters, 1 covered/);
+        expect(markdown).toMatch(/in 3 clusters, 0 likely retrieval misses, 1 covered/);
         expect(markdown).toMatch(/\| Volume pricing for landlord(s| accounts) \| 2 \| 1 \| 1 \| yes: Volume pricing for landlords \|/);
       } finally {
         expect((await server.call('/v1/kb/articles/kb-volume-pricing', { token: admin, method: 'DELETE' })).status).toBeLessThan(300);
       }
+    });
+
+    it('tells a likely retrieval miss (similar tickets found an article relevant) from a gap', async () => {
+      // Worded like the wifi ticket, whose agent found the wifi article relevant; here nothing shown was.
+      const miss = await suggestFor(billingAgent, 'w-7', { subject: 'Thermostat will not join the wifi', text: 'The ring never blinks blue when pairing the thermostat with my router.' });
+      const feb = '2025-02-10T11:00:00.000Z';
+      await send(billingAgent, [
+        ...shown(miss, feb),
+        ...events(
+          miss,
+          feb,
+          miss.response.articles.map((a): [AnnotationEventInput['type'], Record<string, unknown>] => ['knowledge.relevance', { articleId: a.articleId, chunkId: a.chunkId, rank: a.rank, label: 'irrelevant' }]),
+        ),
+      ]);
+      const rows = parseCsv((await exportText(server, lead, 'kb-gaps', { format: 'csv' })).text);
+      const header = rows[0]!;
+      const missing = rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]]))).filter((r) => r.section === 'missing');
+      // Listed after the likely gaps.
+      expect(missing.map((r) => r.retrieval_miss)).toEqual(['no', 'no', 'no', 'yes']);
+      expect(missing[3]).toMatchObject({ example_tickets: 'w-7', similar_answered_tickets: '1', answered_by: 'kb-wifi' });
+      const markdown = (await exportText(server, lead, 'kb-gaps')).text;
+      expect(markdown).toMatch(/in 4 clusters, 1 likely retrieval miss, 0 covered/);
+      expect(markdown).toMatch(/\| 4 \| Thermostat will not join the wifi — .* \| \*\*likely retrieval miss\*\*: 1, by Connect the thermostat to Wi-Fi \(1\) \|/);
     });
   });
 
