@@ -51,7 +51,8 @@ const LIMIT = Number(process.env.BENCH_KB_GAPS_LIMIT ?? Infinity);
  * WHO is left out by default: it has 22 source pages, and removing 20 would leave a knowledge base
  * of two pages, not a knowledge base with gaps (BENCH_DOMAINS=...,WHO runs it anyway).
  */
-const SWEEP = (process.env.BENCH_KB_GAPS_SWEEP?.split(',') ?? []).map(Number);
+/** `similarity` or `similarity:missRatio` settings to score in-process, comma-separated. */
+const SWEEP = process.env.BENCH_KB_GAPS_SWEEP?.split(',') ?? [];
 const DOMAINS = (process.env.BENCH_DOMAINS?.split(',') ?? FEEDBACKQA_DOMAINS.filter((d) => d !== 'WHO')) as FeedbackQaDomain[];
 
 interface ClusterRow {
@@ -182,12 +183,13 @@ async function runDomain(server: BenchServer, domain: FeedbackQaDomain) {
   // Tuning on the train tickets (BENCH_KB_GAPS_SWEEP=0.2,0.25,...): the same report in-process with
   // other similarity thresholds, scored the same way.
   const sweep = [];
-  for (const similarity of SWEEP) {
-    const r = await buildKbGapReport(server.database, { tenantId, time: 'received', pageSize: 500 }, createMissingGrouper({ similarity }));
+  for (const setting of SWEEP) {
+    const [similarity, missRatio] = setting.split(':').map(Number) as [number, number | undefined];
+    const r = await buildKbGapReport(server.database, { tenantId, time: 'received', pageSize: 500 }, createMissingGrouper({ similarity, missRatio }));
     const rows = r.missing.map((g, i) => ({ key: String(i + 1), title: g.title, flags: g.flags, tickets: g.tickets, covered: g.covered, retrievalMiss: g.retrievalMiss, exampleTickets: g.exampleTickets }));
-    const s = { similarity, gaps: score(rows.filter((c) => !c.retrievalMiss), removed, pageOfTicket, MIN_TICKETS), atLeastMin: score(rows, removed, pageOfTicket, MIN_TICKETS), all: score(rows, removed, pageOfTicket, 1) };
+    const s = { similarity, missRatio, gaps: score(rows.filter((c) => !c.retrievalMiss), removed, pageOfTicket, MIN_TICKETS), atLeastMin: score(rows, removed, pageOfTicket, MIN_TICKETS), all: score(rows, removed, pageOfTicket, 1) };
     sweep.push(s);
-    console.log(`  similarity ${similarity}: gaps ≥${MIN_TICKETS} ${s.gaps.clusters} precision ${pct(s.gaps.precision)} recall ${pct(s.gaps.recall)}; all ≥${MIN_TICKETS} clusters ${s.atLeastMin.clusters} precision ${pct(s.atLeastMin.precision)} recall ${pct(s.atLeastMin.recall)}; all ${s.all.clusters} ${pct(s.all.precision)} ${pct(s.all.recall)}`);
+    console.log(`  similarity ${similarity} miss ratio ${missRatio ?? 'default'}: gaps ≥${MIN_TICKETS} ${s.gaps.clusters} precision ${pct(s.gaps.precision)} recall ${pct(s.gaps.recall)}; all ≥${MIN_TICKETS} clusters ${s.atLeastMin.clusters} precision ${pct(s.atLeastMin.precision)} recall ${pct(s.atLeastMin.recall)}; all ${s.all.clusters} ${pct(s.all.precision)} ${pct(s.all.recall)}`);
   }
 
   const t1 = performance.now();

@@ -86,6 +86,8 @@ export const SIMILARITY = 0.25;
  * flags with the same words on different tickets stay together (w²/(w²+1) = 0.9).
  */
 export const FLAG_WEIGHT = 3;
+/** A cluster is a likely retrieval miss when similar answered tickets number at least this many times its tickets. */
+export const MISS_RATIO = 1;
 /** Reassignment passes after the leader pass, so the result depends little on the items' order. */
 const REFINE_PASSES = 2;
 const EXAMPLE_TICKETS = 5;
@@ -142,8 +144,9 @@ function clip(text: string): string {
  * centre, keeping its own cluster unless another one is closer. Items with no words at all are
  * clustered by their exact text. All items are held until `groups()`: IDF needs them all.
  */
-export function createMissingGrouper(options: { similarity?: number } = {}): MissingGrouper {
+export function createMissingGrouper(options: { similarity?: number; missRatio?: number } = {}): MissingGrouper {
   const similarity = options.similarity ?? SIMILARITY;
+  const missRatio = options.missRatio ?? MISS_RATIO;
   const items: GapItem[] = [];
   const answered: AnsweredTicket[] = [];
   return {
@@ -151,8 +154,8 @@ export function createMissingGrouper(options: { similarity?: number } = {}): Mis
       `flags and tickets where no shown article was relevant, clustered by their words: TF-IDF over ` +
       `stemmed words (a flag's proposed title and description weigh ${FLAG_WEIGHT}× its ticket's query), ` +
       `cosine similarity, leader clustering at ${similarity} to the cluster centre refined by ` +
-      `${REFINE_PASSES} reassignment passes; a cluster is a likely retrieval miss when at least as many ` +
-      `tickets as similar (the same threshold) found an article relevant`,
+      `${REFINE_PASSES} reassignment passes; a cluster is a likely retrieval miss when ` +
+      `${missRatio === 1 ? 'at least as many' : `at least ${missRatio}× as many`} similar tickets (the same threshold) as it has found an article relevant`,
     add(item) {
       items.push(item);
     },
@@ -171,7 +174,7 @@ export function createMissingGrouper(options: { similarity?: number } = {}): Mis
         else byCluster.set(c, [i]);
       });
       return [...byCluster.values()]
-        .map((members) => describe(members, items, vectors, (centre) => similarAnswered(centre, similarity, answered, answeredVectors, answeredIndex)))
+        .map((members) => describe(members, items, vectors, missRatio, (centre) => similarAnswered(centre, similarity, answered, answeredVectors, answeredIndex)))
         .sort((a, b) => b.tickets - a.tickets || b.flags - a.flags || a.title.localeCompare(b.title));
     },
   };
@@ -330,7 +333,7 @@ function cluster(vectors: Vector[], items: GapItem[], threshold: number): number
   return assignment;
 }
 
-function describe(members: number[], items: GapItem[], vectors: Vector[], answeredNear: (centre: Vector) => MissingGroup['answered']): MissingGroup {
+function describe(members: number[], items: GapItem[], vectors: Vector[], missRatio: number, answeredNear: (centre: Vector) => MissingGroup['answered']): MissingGroup {
   const centre: Vector = new Map();
   for (const i of members) addScaled(centre, vectors[i]!, 1);
   // Most representative first: closest to the centre, then oldest.
@@ -371,6 +374,6 @@ function describe(members: number[], items: GapItem[], vectors: Vector[], answer
     texts,
     newestAt,
     answered,
-    retrievalMiss: answered.tickets > 0 && answered.tickets >= tickets.size,
+    retrievalMiss: answered.tickets > 0 && answered.tickets >= missRatio * tickets.size,
   };
 }
