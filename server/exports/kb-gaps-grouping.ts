@@ -155,7 +155,8 @@ export function createMissingGrouper(options: { similarity?: number; missRatio?:
       `stemmed words (a flag's proposed title and description weigh ${FLAG_WEIGHT}× its ticket's query), ` +
       `cosine similarity, leader clustering at ${similarity} to the cluster centre refined by ` +
       `${REFINE_PASSES} reassignment passes; a cluster is a likely retrieval miss when ` +
-      `${missRatio === 1 ? 'at least as many' : `at least ${missRatio}× as many`} similar tickets (the same threshold) as it has found an article relevant`,
+      `similar tickets (cosine to its centre at the same threshold) that found an article relevant number ` +
+      `${missRatio === 1 ? 'at least as many as' : `at least ${missRatio}× as many as`} its own tickets`,
     add(item) {
       items.push(item);
     },
