@@ -14,6 +14,7 @@ const BENCHES: Record<string, string[]> = {
   overlay: ['bench/overlay.ts'],
   metrics: ['bench/metrics.ts'],
   generation: ['bench/generation.ts'],
+  'kb-gaps': ['bench/kb-gaps.ts'],
 };
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

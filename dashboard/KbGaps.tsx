@@ -15,8 +15,10 @@ function dayAfter(date: string): string | undefined {
 const list = (cell: string | undefined) => (cell ? cell.split('; ').filter(Boolean) : []);
 
 /**
- * The knowledge-gap report (`GET /v1/admin/exports/kb-gaps`): missing-knowledge groups to write
- * articles for, and articles agents flagged as outdated. Read as CSV for the tables; either format
+ * The knowledge-gap report (`GET /v1/admin/exports/kb-gaps`): clusters of missing-knowledge flags
+ * and tickets where nothing shown was relevant, to write articles for (with the closest existing
+ * articles, whether a newer article covers them, and whether similar tickets were answered, i.e. a
+ * likely retrieval miss), and articles agents flagged as outdated. Read as CSV for the tables; either format
  * can be downloaded for the knowledge team.
  */
 export function KbGaps() {
@@ -62,7 +64,11 @@ export function KbGaps() {
       {report.data && (
         <>
           <h3>
-            Missing knowledge <span className="muted">· {missing.length} groups, {missing.reduce((n, r) => n + Number(r.flags || 0), 0)} flags</span>
+            Missing knowledge{' '}
+            <span className="muted">
+              · {missing.length} clusters, {missing.reduce((n, r) => n + Number(r.flags || 0), 0)} flags,{' '}
+              {missing.filter((r) => r.retrieval_miss === 'yes').length} likely retrieval misses, {missing.filter((r) => r.covered === 'yes').length} covered
+            </span>
           </h3>
           {missing.length === 0 ? (
             <p className="empty">No missing knowledge was flagged in this window.</p>
@@ -72,9 +78,19 @@ export function KbGaps() {
                 <thead>
                   <tr>
                     <th scope="col">#</th>
-                    <th scope="col">Proposed article</th>
+                    <th scope="col">Cluster</th>
                     <th scope="col">Flags</th>
+                    <th scope="col" title="Tickets where every shown article was labelled irrelevant or outdated">
+                      Nothing relevant
+                    </th>
                     <th scope="col">Tickets</th>
+                    <th scope="col" title="A newer article answers these tickets">
+                      Covered
+                    </th>
+                    <th scope="col">Closest articles</th>
+                    <th scope="col" title="Similar tickets where an agent found an article relevant">
+                      Similar tickets answered
+                    </th>
                     <th scope="col">Categories</th>
                     <th scope="col">Example tickets</th>
                     <th scope="col">What agents wrote</th>
@@ -86,7 +102,23 @@ export function KbGaps() {
                       <td className="num">{r.key}</td>
                       <td>{r.title}</td>
                       <td className="num">{r.flags}</td>
+                      <td className="num">{r.no_relevant_tickets}</td>
                       <td className="num">{r.tickets}</td>
+                      <td data-testid="kb-gap-covered">{r.covered === 'yes' ? `yes: ${list(r.covered_by).join(', ')}` : 'no'}</td>
+                      <td>
+                        <ul className="quotes">
+                          {list(r.closest_titles).map((t, i) => (
+                            <li key={i}>
+                              {t} <code className="muted">{list(r.closest_articles)[i]}</code>
+                            </li>
+                          ))}
+                        </ul>
+                      </td>
+                      <td>
+                        {r.retrieval_miss === 'yes' && <strong>likely retrieval miss: </strong>}
+                        {r.similar_answered_tickets}
+                        {list(r.answered_by).length > 0 && <span className="muted"> · {list(r.answered_by).join(', ')}</span>}
+                      </td>
                       <td>{list(r.categories).join(', ')}</td>
                       <td>{list(r.example_tickets).join(', ')}</td>
                       <td>

@@ -379,13 +379,18 @@ describe.each(DATABASE_KINDS)('exports on %s', (kind) => {
   });
 
   describe('kb-gaps', () => {
-    it('reports grouped missing knowledge and outdated articles as Markdown', async () => {
+    it('clusters missing-knowledge flags with tickets where nothing shown was relevant, as Markdown', async () => {
       const { text, contentType } = await exportText(server, lead, 'kb-gaps');
       expect(contentType).toMatch(/^text\/markdown/);
       expect(text).toMatch(/^# Knowledge-base gap report/);
-      expect(text).toMatch(/## Missing knowledge: 3 flags in 2 groups/);
-      expect(text).toMatch(/\| 1 \| Volume pricing for landlord(s| accounts) \| 2 \| 1 \| pricing \(2\) \| b-3 \|/);
-      expect(text).toMatch(/\| 2 \| Customers ask whether we ship to Canada \\\| and how long it takes \| 1 \| 1 \|/);
+      // Flags: two on volume pricing, one on Canada, all on the battery ticket (labelled outdated only).
+      // Nothing relevant: battery and reset; refund's outdated label was corrected to relevant.
+      expect(text).toMatch(/## Missing knowledge: 3 flags and 2 tickets with nothing relevant in 3 clusters, 0 likely retrieval misses, 0 covered/);
+      expect(text).toContain('Covered: a cluster is covered when');
+      expect(text).toMatch(/\| 1 \| Volume pricing for landlord(s| accounts) \| 2 \| 1 \| 1 \| no \| .* \| pricing \(2\) \| b-3 \|/);
+      expect(text).toMatch(/\| 2 \| Customers ask whether we ship to Canada \\\| and how long it takes \| 1 \| 1 \| 1 \| no \|/);
+      // The reset ticket, unflagged, clusters on its query; its closest article is the reset article.
+      expect(text).toMatch(/\| 3 \| Reset the thermostat — How do I reset the thermostat to factory settings\? \| 0 \| 1 \| 1 \| no \| Factory reset the thermostat<br>/);
       const outdated = text.slice(text.indexOf('## Outdated articles'));
       expect(outdated).toContain(`| ${article(s.battery, 1).articleId} |`);
       expect(outdated).toContain(`| ${article(s.reset, 1).articleId} |`);
@@ -398,12 +403,66 @@ describe.each(DATABASE_KINDS)('exports on %s', (kind) => {
       const [header, ...rows] = parseCsv(text);
       expect(header).toEqual(KB_GAP_CSV_COLUMNS);
       for (const row of rows) expect(row).toHaveLength(KB_GAP_CSV_COLUMNS.length);
-      const missing = rows.filter((r) => r[0] === 'missing');
-      expect(missing.map((r) => r[3])).toEqual(['2', '1']);
-      expect(missing[1]![2]).toBe('Customers ask whether we ship to Canada | and how long it takes');
+      const missing = rows.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]]))).filter((r) => r.section === 'missing');
+      expect(missing.map((r) => [r.flags, r.no_relevant_tickets, r.tickets, r.covered])).toEqual([
+        ['2', '1', '1', 'no'],
+        ['1', '1', '1', 'no'],
+        ['0', '1', '1', 'no'],
+      ]);
+      expect(missing[1]!.title).toBe('Customers ask whether we ship to Canada | and how long it takes');
+      expect(missing[2]!.closest_articles!.split('; ')).toHaveLength(3);
+      expect(missing[2]!.closest_articles!.split('; ')[0]).toBe('kb-reset');
+      expect(missing[2]!.closest_titles!.split('; ')[0]).toBe('Factory reset the thermostat');
       const outdated = rows.filter((r) => r[0] === 'outdated');
       expect(outdated.map((r) => r[1]).sort()).toEqual([article(s.battery, 1).articleId, article(s.reset, 1).articleId].sort());
       for (const row of outdated) expect(Number(row[3])).toBeGreaterThanOrEqual(1);
+    });
+
+    it('marks a cluster covered once an article written after it answers its flags', async () => {
+      const pricing = {
+        id: 'kb-volume-pricing',
+        title: 'Volume pricing for landlords',
+        body: 'Landlords with many flats get a volume discount: 10% off from ten thermostats, 20% from fifty; sales sends a quote.',
+      };
+      expect((await server.call('/v1/kb/articles', { token: admin, body: pricing })).status).toBe(201);
+      try {
+        const rows = parseCsv((await exportText(server, lead, 'kb-gaps', { format: 'csv' })).text);
+        const header = rows[0]!;
+        const missing = rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]]))).filter((r) => r.section === 'missing');
+        const volume = missing.find((r) => r.title!.startsWith('Volume pricing'))!;
+        expect(volume).toMatchObject({ covered: 'yes', covered_by: 'kb-volume-pricing' });
+        expect(volume.closest_articles!.split('; ')[0]).toBe('kb-volume-pricing');
+        // The others are not answered by it: Canada shipping, and the reset ticket (its article is old).
+        expect(missing.filter((r) => r.covered === 'yes')).toHaveLength(1);
+        const markdown = (await exportText(server, lead, 'kb-gaps')).text;
+        expect(markdown).toMatch(/in 3 clusters, 0 likely retrieval misses, 1 covered/);
+        expect(markdown).toMatch(/\| Volume pricing for landlord(s| accounts) \| 2 \| 1 \| 1 \| yes: Volume pricing for landlords \|/);
+      } finally {
+        expect((await server.call('/v1/kb/articles/kb-volume-pricing', { token: admin, method: 'DELETE' })).status).toBeLessThan(300);
+      }
+    });
+
+    it('tells a likely retrieval miss (similar tickets found an article relevant) from a gap', async () => {
+      // Worded like the wifi ticket, whose agent found the wifi article relevant; here nothing shown was.
+      const miss = await suggestFor(billingAgent, 'w-7', { subject: 'Thermostat will not join the wifi', text: 'The ring never blinks blue when pairing the thermostat with my router.' });
+      const feb = '2025-02-10T11:00:00.000Z';
+      await send(billingAgent, [
+        ...shown(miss, feb),
+        ...events(
+          miss,
+          feb,
+          miss.response.articles.map((a): [AnnotationEventInput['type'], Record<string, unknown>] => ['knowledge.relevance', { articleId: a.articleId, chunkId: a.chunkId, rank: a.rank, label: 'irrelevant' }]),
+        ),
+      ]);
+      const rows = parseCsv((await exportText(server, lead, 'kb-gaps', { format: 'csv' })).text);
+      const header = rows[0]!;
+      const missing = rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]]))).filter((r) => r.section === 'missing');
+      // Listed after the likely gaps.
+      expect(missing.map((r) => r.retrieval_miss)).toEqual(['no', 'no', 'no', 'yes']);
+      expect(missing[3]).toMatchObject({ example_tickets: 'w-7', similar_answered_tickets: '1', answered_by: 'kb-wifi' });
+      const markdown = (await exportText(server, lead, 'kb-gaps')).text;
+      expect(markdown).toMatch(/in 4 clusters, 1 likely retrieval miss, 0 covered/);
+      expect(markdown).toMatch(/\| 4 \| Thermostat will not join the wifi — .* \| \*\*likely retrieval miss\*\*: 1, by Connect the thermostat to Wi-Fi \(1\) \|/);
     });
   });
 
@@ -426,7 +485,9 @@ describe.each(DATABASE_KINDS)('exports on %s', (kind) => {
       expect(await sftAnswers({ team: billingTeamId })).toEqual(battery);
       expect(await sftAnswers({ team: 'support' })).toHaveLength(3);
       const gaps = (await exportText(server, lead, 'kb-gaps', { team: 'support', format: 'csv' })).text;
-      expect(parseCsv(gaps).filter((r) => r[0] === 'missing')).toEqual([]);
+      // The support team flagged nothing; its one ticket with nothing relevant is the reset ticket.
+      const missing = parseCsv(gaps).filter((r) => r[0] === 'missing');
+      expect(missing.map((r) => r[2])).toEqual(['Reset the thermostat — How do I reset the thermostat to factory settings?']);
     });
 
     it('by experiment and arm', async () => {

@@ -16,11 +16,21 @@ describe('dashboard CSV reader', () => {
     const csv = kbGapCsv({
       method: 'test',
       missingFlags: 3,
+      noRelevantTickets: 1,
       missing: [
         {
           title: 'Resetting, after a "power cut"',
           flags: 3,
+          noRelevantTickets: 1,
           tickets: 2,
+          texts: ['reset after power cut'],
+          newestAt: '2025-03-01T10:00:00.000000Z',
+          closestArticles: [{ articleId: 'kb-2', title: 'Reset; factory', url: null }, { articleId: 'kb-3', title: 'Power', url: 'https://x/p' }],
+          answered: { tickets: 4, articles: [{ articleId: 'kb-2', tickets: 3 }] },
+          answeredBy: [{ articleId: 'kb-2', title: 'Reset; factory', url: null, tickets: 3 }],
+          retrievalMiss: true,
+          covered: true,
+          coveredBy: [{ articleId: 'kb-9', title: 'Power cuts', url: null }],
           categories: [{ category: 'hardware', flags: 3 }],
           exampleTickets: ['1001', '1004'],
           exampleDescriptions: ['no article, none'],
@@ -29,8 +39,22 @@ describe('dashboard CSV reader', () => {
       outdated: [{ articleId: 'kb-17', title: null, url: null, flags: 1, tickets: 1, exampleTickets: ['1003'] }],
     });
     const [missing, outdated] = csvRecords(csv);
-    expect(missing).toMatchObject({ section: 'missing', key: '1', title: 'Resetting, after a "power cut"', flags: '3', example_tickets: '1001; 1004' });
-    expect(outdated).toMatchObject({ section: 'outdated', key: 'kb-17', title: '', example_tickets: '1003' });
+    expect(missing).toMatchObject({
+      section: 'missing',
+      key: '1',
+      title: 'Resetting, after a "power cut"',
+      flags: '3',
+      no_relevant_tickets: '1',
+      tickets: '2',
+      covered: 'yes',
+      covered_by: 'kb-9',
+      closest_articles: 'kb-2; kb-3',
+      similar_answered_tickets: '4',
+      answered_by: 'kb-2',
+      retrieval_miss: 'yes',
+      example_tickets: '1001; 1004',
+    });
+    expect(outdated).toMatchObject({ section: 'outdated', key: 'kb-17', title: '', flags: '1', tickets: '1', covered: '', example_tickets: '1003' });
   });
 });
 
