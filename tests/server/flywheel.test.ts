@@ -69,6 +69,15 @@ const TOPICS = 30;
 const word = (i: number) => `zorv${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}el`;
 const nick = (i: number) => `quib${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}ot`;
 
+/** A test server whose tenant `acme` holds the thirty guides, with an agent's and an admin's token. */
+async function startNicknameServer(kind: (typeof DATABASE_KINDS)[number]) {
+  const server = await startTestServer(kind);
+  const agent = await server.token('agent');
+  const admin = await server.token('admin');
+  await seedNicknameKb(server);
+  return { server, agent, admin };
+}
+
 /** The thirty guides in the tenant `acme`. */
 async function seedNicknameKb(server: TestServer) {
   const tenantId = await ensureTenant(server.database.db, 'acme');
@@ -88,10 +97,7 @@ describe.each(DATABASE_KINDS)('flywheel run, promotion and rollback (%s)', (kind
   let admin: string;
 
   beforeAll(async () => {
-    server = await startTestServer(kind);
-    agent = await server.token('agent');
-    admin = await server.token('admin');
-    await seedNicknameKb(server);
+    ({ server, agent, admin } = await startNicknameServer(kind));
     // Simulated agents: three tickets per topic, each labelling every shown article.
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < TOPICS; i++) {
@@ -169,10 +175,7 @@ describe.each(DATABASE_KINDS)('flywheel from adoptions alone (%s)', (kind) => {
   let admin: string;
 
   beforeAll(async () => {
-    server = await startTestServer(kind);
-    agent = await server.token('agent');
-    admin = await server.token('admin');
-    await seedNicknameKb(server);
+    ({ server, agent, admin } = await startNicknameServer(kind));
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < TOPICS; i++) {
         const ticketId = `t-${round}-${i}`;
