@@ -310,15 +310,9 @@ export function createApp(options: AppOptions): Hono {
       return kind;
     };
     api.post('/admin/flywheel/run', requireRole('admin'), async (c) => {
-      // No body at all is the usual cycle; a body must be a FlywheelRunRequest.
-      const raw = await c.req.raw.clone().text();
-      let request: FlywheelRunRequest = {};
-      if (raw.trim()) {
-        const body = await readJson(c, FlywheelRunRequest);
-        if (!body.ok) return body.response;
-        request = body.data;
-      }
-      return modelAction(c, (t) => runFlywheel(database, t, { cache: retriever.models, replyMemories, annotationWeighting: request.annotationWeighting }));
+      const body = await readJson(c, FlywheelRunRequest, { whenEmpty: {} });
+      if (!body.ok) return body.response;
+      return modelAction(c, (t) => runFlywheel(database, t, { cache: retriever.models, replyMemories, annotationWeighting: body.data.annotationWeighting }));
     });
     api.get('/admin/flywheel/annotators', requireRole('lead'), (c) => modelAction(c, (t) => latestAnnotationQuality(database, t)));
     api.get('/admin/flywheel/models', requireRole('lead'), (c) => modelAction(c, async (t) => listModels(database, t, kindOf(c))));

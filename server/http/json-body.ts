@@ -5,16 +5,19 @@ import { findUnstorableText } from './storable';
 
 /**
  * Parses a JSON body against a schema; a 400 names the zod path of every problem (`body` for the
- * body as a whole), or of text the database cannot hold (U+0000, unpaired surrogates).
+ * body as a whole), or of text the database cannot hold (U+0000, unpaired surrogates). With
+ * `whenEmpty`, a request with no body at all is read as that value (an action whose options are
+ * all optional); otherwise an empty body is not valid JSON.
  */
 export async function readJson<S extends z.ZodType>(
   c: Context,
   schema: S,
-  { checkText = true }: { checkText?: boolean } = {},
+  { checkText = true, whenEmpty }: { checkText?: boolean; whenEmpty?: unknown } = {},
 ): Promise<{ ok: true; data: z.infer<S> } | { ok: false; response: Response }> {
   let body: unknown;
   try {
-    body = await c.req.json();
+    const text = await c.req.text();
+    body = whenEmpty !== undefined && !text.trim() ? whenEmpty : JSON.parse(text);
   } catch {
     return { ok: false, response: c.json({ error: 'request body is not valid JSON' }, 400) };
   }
