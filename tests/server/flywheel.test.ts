@@ -3,6 +3,7 @@ import { beats, buildExpansion, fitLogistic, heldOutMetrics, splitHeldOut, type 
 import { FEATURES, LearnedRetrieval } from '../../server/retrieval/learned';
 import { upsertArticles } from '../../server/kb/store';
 import { ensureTenant } from '../../server/tenancy';
+import type { AnnotationEventInput } from '../../lib/contract';
 import { sampleEvent } from '../support/events';
 import { DATABASE_KINDS, startTestServer, type TestServer } from '../support/server';
 
@@ -69,12 +70,32 @@ const TOPICS = 30;
 const word = (i: number) => `zorv${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}el`;
 const nick = (i: number) => `quib${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}ot`;
 
-/** A test server whose tenant `acme` holds the thirty guides, with an agent's and an admin's token. */
-async function startNicknameServer(kind: (typeof DATABASE_KINDS)[number]) {
+/** What the suggestion showed, as the simulated agent reads it. */
+interface ShownSuggestion {
+  suggestionId: string;
+  candidates: { id: string }[];
+  articles: { articleId: string; chunkId: string; rank: number; n: number }[];
+}
+
+/**
+ * A test server whose tenant `acme` holds the thirty guides, with an agent's and an admin's token;
+ * the agent asks for a suggestion on three tickets per topic and sends what `eventsFor` makes of each.
+ */
+async function startNicknameServer(kind: (typeof DATABASE_KINDS)[number], eventsFor: (shown: ShownSuggestion, topic: number, ticketId: string) => AnnotationEventInput[]) {
   const server = await startTestServer(kind);
   const agent = await server.token('agent');
   const admin = await server.token('admin');
   await seedNicknameKb(server);
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < TOPICS; i++) {
+      const ticketId = `t-${round}-${i}`;
+      const res = await server.call('/v1/suggest', { token: agent, body: { helpdesk: 'zendesk', ticketId, messages: [{ author: 'customer', text: nicknameTicket(i, round) }] } });
+      expect(res.status).toBe(200);
+      const sent = await server.call('/v1/events', { token: agent, body: { events: eventsFor(res.body as ShownSuggestion, i, ticketId) } });
+      expect(sent.status).toBe(200);
+      expect(sent.body.results.map((r: { status: string }) => r.status)).toEqual(sent.body.results.map(() => 'accepted'));
+    }
+  }
   return { server, agent, admin };
 }
 
@@ -97,25 +118,19 @@ describe.each(DATABASE_KINDS)('flywheel run, promotion and rollback (%s)', (kind
   let admin: string;
 
   beforeAll(async () => {
-    ({ server, agent, admin } = await startNicknameServer(kind));
-    // Simulated agents: three tickets per topic, each labelling every shown article.
-    for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < TOPICS; i++) {
-        const res = await server.call('/v1/suggest', { token: agent, body: { helpdesk: 'zendesk', ticketId: `t-${round}-${i}`, messages: [{ author: 'customer', text: nicknameTicket(i, round) }] } });
-        expect(res.status).toBe(200);
-        const events = (res.body.articles as { articleId: string; chunkId: string; rank: number }[]).map((a) =>
-          sampleEvent('knowledge.relevance', res.body.suggestionId, {
-            ticketId: `t-${round}-${i}`,
-            experiment: null,
-            articleId: a.articleId,
-            chunkId: a.chunkId,
-            rank: a.rank,
-            label: a.articleId === `kb-${i}` ? 'relevant' : 'irrelevant',
-          }),
-        );
-        expect((await server.call('/v1/events', { token: agent, body: { events } })).status).toBe(200);
-      }
-    }
+    // Simulated agents label every shown article.
+    ({ server, agent, admin } = await startNicknameServer(kind, (shown, topic, ticketId) =>
+      shown.articles.map((a) =>
+        sampleEvent('knowledge.relevance', shown.suggestionId, {
+          ticketId,
+          experiment: null,
+          articleId: a.articleId,
+          chunkId: a.chunkId,
+          rank: a.rank,
+          label: a.articleId === `kb-${topic}` ? 'relevant' : 'irrelevant',
+        }),
+      ),
+    ));
   }, 120_000);
 
   afterAll(async () => {
@@ -175,24 +190,19 @@ describe.each(DATABASE_KINDS)('flywheel from adoptions alone (%s)', (kind) => {
   let admin: string;
 
   beforeAll(async () => {
-    ({ server, agent, admin } = await startNicknameServer(kind));
-    for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < TOPICS; i++) {
-        const ticketId = `t-${round}-${i}`;
-        const res = await server.call('/v1/suggest', { token: agent, body: { helpdesk: 'zendesk', ticketId, messages: [{ author: 'customer', text: nicknameTicket(i, round) }] } });
-        const shown = res.body.articles as { articleId: string; n: number }[];
-        const right = shown.find((a) => a.articleId === `kb-${i}`);
-        expect(right).toBeDefined();
-        // The agent edits the first candidate into a reply that cites the right guide.
-        const adoption = sampleEvent('adoption', res.body.suggestionId, {
+    ({ server, agent, admin } = await startNicknameServer(kind, (shown, topic, ticketId) => {
+      const right = shown.articles.find((a) => a.articleId === `kb-${topic}`);
+      expect(right).toBeDefined();
+      // The agent edits the first candidate into a reply that cites the right guide.
+      return [
+        sampleEvent('adoption', shown.suggestionId, {
           ticketId,
           experiment: null,
-          candidateId: res.body.candidates[0].id,
+          candidateId: shown.candidates[0]!.id,
           finalText: `Here is how to fix it, see the guide [${right!.n}].`,
-        });
-        expect((await server.call('/v1/events', { token: agent, body: { events: [adoption] } })).body.results[0].status).toBe('accepted');
-      }
-    }
+        }),
+      ];
+    }));
   }, 120_000);
 
   afterAll(async () => {
@@ -209,9 +219,12 @@ describe.each(DATABASE_KINDS)('flywheel from adoptions alone (%s)', (kind) => {
     expect(top.body.results[0].articleId).toBe('kb-11');
   }, 120_000);
 
-  it('refuses a run request it cannot read, naming the field', async () => {
+  it('refuses a run request it cannot read, naming the field, and runs one without a body', async () => {
     const bad = await server.call('/v1/admin/flywheel/run', { token: admin, body: { annotationWeighting: 'no' } });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('annotationWeighting');
+    // No body at all (what `loopdesk flywheel run` sends through a server) is the usual cycle; a body that is not JSON is refused.
+    expect((await server.call('/v1/admin/flywheel/run', { method: 'POST', token: admin })).status).toBe(200);
+    expect((await server.call('/v1/admin/flywheel/run', { token: admin, rawBody: '{not json', headers: { 'content-type': 'application/json' } })).status).toBe(400);
   });
 });
