@@ -139,10 +139,10 @@ async function runRetrievalFlywheel(
   });
   if (queries.length < MIN_QUERIES || !heldOut.length || !positives) return skipped(`too few judged queries (${queries.length}, at least ${MIN_QUERIES} with positives)`);
 
-  // Retrieve: each judged query's lexical list and lexemes, as retrieval sees them now. Queries
-  // share texts (a ticket suggested again, agents' repeated questions): each text is retrieved once,
-  // all of them together (retrieveLexicalAll gives the lists retrieveLexical gives, one by one).
-  const texts = [...new Set(queries.map((q) => q.query))];
+  // Retrieve: each judged query's lexical list and lexemes, as retrieval sees them now. The export
+  // made one query per distinct text, so each text is retrieved once, all of them together
+  // (retrieveLexicalAll gives the lists retrieveLexical gives, one by one).
+  const texts = queries.map((q) => q.query);
   const contexts = new Map<string, QueryContext>();
   const titles = new Map(
     (await database.query<{ id: string; title: string }>(`select external_id as id, title from kb_articles where tenant_id = $1`, [tenantId])).map((r) => [r.id, r.title]),
