@@ -74,6 +74,10 @@ export function estimateAnnotationQuality(labels: AgentLabel[]): AnnotationQuali
   const items = new Map<string, { rank: number; votes: { agent: number; relevant: boolean }[] }>();
   const agentIds: string[] = [];
   const agentIndex = new Map<string, number>();
+  // Per agent, indexed like agentIds (filled as agents appear).
+  const labelCount: number[] = [];
+  const adoptionChecks: number[] = [];
+  const adoptionAgree: number[] = [];
   for (const l of labels) {
     let a = agentIndex.get(l.agentId);
     if (a === undefined) {
@@ -87,6 +91,14 @@ export function estimateAnnotationQuality(labels: AgentLabel[]): AnnotationQuali
     // An adopted citation is the agent's own evidence that the article was relevant.
     if (l.cited) item.votes.push({ agent: a, relevant: true });
     items.set(key, item);
+    // What leads read besides the estimate: each agent's labels, and those on articles the agent's
+    // own adopted reply cited (agreement with the agent's own adoptions).
+    if (l.relevant === null) continue;
+    labelCount[a] = (labelCount[a] ?? 0) + 1;
+    if (l.cited) {
+      adoptionChecks[a] = (adoptionChecks[a] ?? 0) + 1;
+      if (l.relevant) adoptionAgree[a] = (adoptionAgree[a] ?? 0) + 1;
+    }
   }
   const list = [...items.values()];
   const keys = [...items.keys()];
@@ -123,11 +135,9 @@ export function estimateAnnotationQuality(labels: AgentLabel[]): AnnotationQuali
     if (change < 1e-5) break;
   }
 
-  // What leads read: raw agreement with the others' majority, and with the agent's own adoptions.
+  // What leads read: raw agreement with the others' majority.
   const overlap = Array<number>(agents).fill(0);
   const agreeOthers = Array<number>(agents).fill(0);
-  const labelCount = Array<number>(agents).fill(0);
-  for (const l of labels) if (l.relevant !== null) labelCount[agentIndex.get(l.agentId)!]!++;
   for (const item of list) {
     const byAgent = new Map<number, boolean>();
     for (const v of item.votes) if (!byAgent.has(v.agent)) byAgent.set(v.agent, v.relevant);
@@ -141,26 +151,18 @@ export function estimateAnnotationQuality(labels: AgentLabel[]): AnnotationQuali
       if (yes > no === relevant) agreeOthers[agent]!++;
     }
   }
-  const adoptionChecks = Array<number>(agents).fill(0);
-  const adoptionAgree = Array<number>(agents).fill(0);
-  for (const l of labels) {
-    if (!l.cited || l.relevant === null) continue;
-    const a = agentIndex.get(l.agentId)!;
-    adoptionChecks[a]!++;
-    if (l.relevant) adoptionAgree[a]!++;
-  }
-  const totalLabels = labelCount.reduce((a, b) => a + b, 0);
-  const teamAccuracy = totalLabels ? accuracy.reduce((s, acc, a) => s + acc * labelCount[a]!, 0) / totalLabels : 0.9;
+  const totalLabels = labelCount.reduce((a, b) => a + (b ?? 0), 0);
+  const teamAccuracy = totalLabels ? accuracy.reduce((s, acc, a) => s + acc * (labelCount[a] ?? 0), 0) / totalLabels : 0.9;
   const logit = (p: number) => Math.log(p / (1 - p));
   return {
     agents: agentIds
       .map((agentId, a) => ({
         agentId,
-        labels: labelCount[a]!,
+        labels: labelCount[a] ?? 0,
         overlapping: overlap[a]!,
         agreementWithOthers: overlap[a] ? agreeOthers[a]! / overlap[a]! : null,
-        adoptionChecks: adoptionChecks[a]!,
-        agreementWithAdoption: adoptionChecks[a] ? adoptionAgree[a]! / adoptionChecks[a]! : null,
+        adoptionChecks: adoptionChecks[a] ?? 0,
+        agreementWithAdoption: adoptionChecks[a] ? (adoptionAgree[a] ?? 0) / adoptionChecks[a]! : null,
         accuracy: accuracy[a]!,
         weight: logit(accuracy[a]!) / logit(clamp(teamAccuracy)),
       }))
