@@ -6,6 +6,8 @@
  * the report adds on top (closest articles, covered) is in kb-gaps.ts.
  */
 
+import { clipAtWord } from '../text';
+
 /** One thing that says the knowledge base lacks something: a flag, or a ticket with nothing relevant. */
 export interface GapItem {
   kind: 'flag' | 'ticket';
@@ -131,7 +133,7 @@ interface Cluster {
 
 function clip(text: string): string {
   const flat = text.trim().replace(/\s*\n\s*/g, ' — ').replace(/\s+/g, ' ');
-  return flat.length > TITLE_CHARS ? `${flat.slice(0, TITLE_CHARS).replace(/\s+\S*$/, '')} …` : flat;
+  return clipAtWord(flat, TITLE_CHARS);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { TicketContext } from '../../lib/contract';
 import type { ArticleText } from '../retrieval';
 import { cleanMessage } from '../retrieval/query';
+import { clipAtWord } from '../text';
 
 /**
  * Prompt versions are named and frozen: a generation record names the version it used, so changing
@@ -42,9 +43,6 @@ const EXAMPLE_CHARS = 1_000;
 /** Versions whose prompt shows past adopted replies (the tenant's reply memory) when there are any. */
 const WITH_EXAMPLES: ReadonlySet<PromptVersion> = new Set(['examples-v1']);
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max).replace(/\s+\S*$/, '')} …`;
-}
 
 /** The conversation as the model sees it: internal notes left out, quotes and signatures removed. */
 function conversation(ticket: TicketContext): string {
@@ -54,7 +52,7 @@ function conversation(ticket: TicketContext): string {
     .map((m) => ({ who: m.author === 'customer' ? 'Customer' : 'Agent', text: m.author === 'customer' ? cleanMessage(m.text) : m.text.trim() }))
     .filter((m) => m.text !== '')
     .slice(-MESSAGES_KEPT)
-    .map((m) => `${m.who}: ${clip(m.text, MESSAGE_CHARS)}`)
+    .map((m) => `${m.who}: ${clipAtWord(m.text, MESSAGE_CHARS)}`)
     .join('\n\n');
 }
 
@@ -67,13 +65,13 @@ export function buildMessages(
 ): ChatCompletionMessageParam[] {
   const system = [...SHARED_RULES, STYLE[version]].join('\n');
   const sources = articles.length
-    ? articles.map((a) => `[${a.n}] ${a.title}\n${clip(a.content.trim(), ARTICLE_CHARS)}`).join('\n\n')
+    ? articles.map((a) => `[${a.n}] ${a.title}\n${clipAtWord(a.content.trim(), ARTICLE_CHARS)}`).join('\n\n')
     : '(no articles matched this ticket)';
   // Older versions are frozen: they never show examples, whatever the memory holds.
   const shown = WITH_EXAMPLES.has(version) ? examples : [];
   const user = [
     `Knowledge-base articles:\n\n${sources}`,
-    shown.length ? `Replies agents sent to similar tickets:\n\n${shown.map((e, i) => `Example ${i + 1}:\n${clip(e.reply.trim(), EXAMPLE_CHARS)}`).join('\n\n')}` : '',
+    shown.length ? `Replies agents sent to similar tickets:\n\n${shown.map((e, i) => `Example ${i + 1}:\n${clipAtWord(e.reply.trim(), EXAMPLE_CHARS)}`).join('\n\n')}` : '',
     `Ticket subject: ${ticket.subject || '(none)'}`,
     ticket.locale ? `Customer locale: ${ticket.locale}` : '',
     `Conversation, oldest first:\n\n${conversation(ticket) || '(no messages)'}`,

@@ -1,5 +1,6 @@
 import type { SuggestedArticle } from '../../lib/contract';
 import type { Database } from '../db/client';
+import { clipAtWord } from '../text';
 import { embedPendingChunks, retrieveDense } from './dense';
 import type { Embedder } from './embeddings';
 import { ModelCache, rerankWithModel, stemmedLexemes } from './learned';
@@ -150,5 +151,5 @@ export async function retrieveArticles(retriever: Retriever, tenantId: string, q
 
 function snippet(content: string): string {
   const flat = content.replace(/\s+/g, ' ').trim();
-  return flat.length <= SNIPPET_CHARS ? flat : `${flat.slice(0, SNIPPET_CHARS).replace(/\s+\S*$/, '')}…`;
+  return clipAtWord(flat, SNIPPET_CHARS, '…');
 }
